@@ -1,0 +1,9 @@
+"""Detectors: one batched interface, ``detect(frames) -> list[Detections]``.
+
+``build_detector(settings, source)`` picks the implementation named in the config.
+"""
+
+from detectors.base import Detector
+from detectors.registry import build_detector, detector_names
+
+__all__ = ["Detector", "build_detector", "detector_names"]

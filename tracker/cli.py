@@ -1,0 +1,41 @@
+"""The ``tracker`` command: one sub-command per module in ``tracker.commands``.
+
+Each command module has ``register(subparsers)``, which adds its parser and sets
+``run=<function(args) -> int>``. Heavy imports (TensorFlow, dlib) happen inside ``run``
+so that ``--help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from tracker import __version__
+from tracker.errors import UserError
+
+COMMAND_MODULES = (
+    "tracker.commands.track",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tracker", description="Real-time video detection and tracking.")
+    parser.add_argument("--version", action="version", version=f"tracker {__version__}")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except UserError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,1 @@
+"""Sub-commands of the ``tracker`` CLI (see ``tracker.cli``)."""
