@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Sequence
 from pathlib import Path
+
+import numpy as np
 
 from detectors.base import Detector
 from tracker.config import DetectorSettings
 from tracker.errors import UserError
+from tracker.types import Detections, Frame
 
 # name -> "module:Class"; each class has ``from_settings(settings, source) -> Detector``.
 _IMPLEMENTATIONS: dict[str, str] = {
@@ -30,4 +34,23 @@ def build_detector(settings: DetectorSettings, source: Path | None = None) -> De
         raise UserError(f"unknown detector '{settings.name}' (choose from: {', '.join(detector_names())})")
     module_name, class_name = target.split(":")
     detector_class = getattr(importlib.import_module(module_name), class_name)
-    return detector_class.from_settings(settings, source)
+    detector = detector_class.from_settings(settings, source)
+    if settings.classes is None:
+        return detector
+    unknown = sorted(set(settings.classes) - set(detector.class_names))
+    if unknown:
+        raise UserError(f"detector '{settings.name}' has no class {', '.join(unknown)} "
+                        f"(it knows: {', '.join(detector.class_names)})")
+    return ClassFilter(detector, settings.classes)
+
+
+class ClassFilter:
+    """Wraps a detector and keeps only the detections of the named classes."""
+
+    def __init__(self, detector: Detector, classes: list[str]) -> None:
+        self.detector = detector
+        self.class_names = detector.class_names
+        self._keep = np.array([self.class_names.index(name) for name in classes], np.int32)
+
+    def detect(self, frames: Sequence[Frame]) -> list[Detections]:
+        return [d[np.isin(d.class_ids, self._keep)] for d in self.detector.detect(frames)]

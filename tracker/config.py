@@ -26,7 +26,6 @@ class DetectorSettings(_Strict):
     classes: list[str] | None = Field(None, description="keep only these class names (default: all)")
     input_width: int = Field(300, gt=0, description="network input width in pixels (CNN detectors)")
     input_height: int = Field(300, gt=0, description="network input height in pixels (CNN detectors)")
-    batch_size: int = Field(1, gt=0, description="frames per detector call when reading files")
     det_file: Path | None = Field(
         None, description="motfile: MOTChallenge det.txt (default: SOURCE/../det/det.txt)")
     weights: Path | None = Field(None, description="weights file for detectors trained by this project")

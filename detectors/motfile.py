@@ -1,0 +1,75 @@
+"""Detections read from a MOTChallenge ``det.txt`` (the "public detections" protocol).
+
+Lets the trackers be measured apart from any detector: every tracker sees the same boxes.
+Scores keep the file's own scale (MOT15 files differ: 0-1 in some clips, 0-130 in others),
+so ``min_score`` must be chosen per file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from tracker.config import DetectorSettings
+from tracker.errors import UserError
+from tracker.types import Detections, Frame
+
+
+def default_det_file(source: Path | None) -> Path | None:
+    """``SEQ/img1`` -> ``SEQ/det/det.txt``; ``SEQ`` -> ``SEQ/det/det.txt``."""
+    if source is None:
+        return None
+    for folder in (source.parent, source):
+        candidate = folder / "det" / "det.txt"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def read_mot_rows(path: Path) -> np.ndarray:
+    """Read a MOTChallenge text file (7 or 10 comma-separated columns) as a float array."""
+    try:
+        rows = np.loadtxt(path, delimiter=",", ndmin=2, dtype=np.float64)
+    except OSError as error:
+        raise UserError(f"cannot read {path}: {error}") from None
+    except ValueError as error:
+        raise UserError(f"{path}: not a MOTChallenge file ({error})") from None
+    if rows.size and rows.shape[1] < 7:
+        raise UserError(f"{path}: expected at least 7 comma-separated columns, found {rows.shape[1]}")
+    return rows
+
+
+class MOTFileDetector:
+    """Returns the rows of ``det.txt`` whose frame number is ``frame.index + 1``."""
+
+    class_names = ("person",)
+
+    def __init__(self, det_file: Path, min_score: float = -np.inf) -> None:
+        rows = read_mot_rows(det_file)
+        rows = rows[rows[:, 6] >= min_score] if rows.size else rows.reshape(0, 7)
+        self._by_frame: dict[int, np.ndarray] = {}
+        for frame_number in np.unique(rows[:, 0]).astype(int):
+            self._by_frame[int(frame_number)] = rows[rows[:, 0] == frame_number]
+
+    @classmethod
+    def from_settings(cls, settings: DetectorSettings, source: Path | None = None) -> MOTFileDetector:
+        det_file = settings.det_file or default_det_file(source)
+        if det_file is None:
+            raise UserError("motfile detector: set detector.det_file (no det/det.txt beside the source)")
+        if not Path(det_file).is_file():
+            raise UserError(f"motfile detector: det file not found: {det_file}")
+        return cls(Path(det_file), settings.min_score)
+
+    def detect(self, frames: Sequence[Frame]) -> list[Detections]:
+        results = []
+        for frame in frames:
+            rows = self._by_frame.get(frame.index + 1)
+            if rows is None:
+                results.append(Detections.empty())
+                continue
+            x, y, w, h = rows[:, 2], rows[:, 3], rows[:, 4], rows[:, 5]
+            results.append(Detections(np.stack([x, y, x + w, y + h], axis=1), rows[:, 6],
+                                      np.zeros(len(rows), np.int32)))
+        return results

@@ -1,0 +1,118 @@
+"""``tracker track SOURCE -o DIR``: detect, track, and write the annotated video and tracks."""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from tracker.config import describe_settings, load_settings, parse_override, settings_as_dict
+from tracker.errors import UserError
+
+EPILOG = """\
+sources: a video file, a folder of images (read in name order, e.g. MOTChallenge img1/),
+a webcam index (0) or a stream URL (rtsp://, http://).
+
+outputs in DIR: annotated.mp4, tracks.txt (MOTChallenge), tracks.csv, summary.json.
+
+every config setting (override any with --set SECTION.KEY=VALUE):
+""" + describe_settings()
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "track", help="detect and track objects in a video, folder, webcam or stream",
+        description="Detect objects every N frames, track them in between, and write an annotated "
+                    "video plus per-object tracks.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("source", metavar="SOURCE", help="video file, image folder, webcam index or stream URL")
+    parser.add_argument("-o", "--output", metavar="DIR", required=True, type=Path, help="folder for the outputs")
+    parser.add_argument("-c", "--config", metavar="CONFIG", type=Path,
+                        help="YAML config (default: configs/default.yaml)")
+    parser.add_argument("--detector", help="detector name (detector.name): ssdlite, hog, motfile, motion, ...")
+    parser.add_argument("--tracker", help="tracker name (tracker.name): centroid, dlib")
+    parser.add_argument("--detect-every", type=int, metavar="N", help="run the detector every N frames")
+    parser.add_argument("--min-score", type=float, metavar="X", help="drop detections scoring below X")
+    parser.add_argument("--det-file", type=Path, metavar="PATH", help="motfile detector: det.txt to read")
+    parser.add_argument("--no-video", action="store_true", help="do not write annotated.mp4")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="override any config setting, e.g. --set tracker.max_disappeared=50 (repeatable)")
+    parser.add_argument("--max-frames", type=int, metavar="N", help="stop after N frames")
+    parser.add_argument("--overwrite", action="store_true", help="replace the outputs of an earlier run in DIR")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(run=run)
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    overrides = dict(parse_override(text) for text in args.overrides)
+    for key, value in (("detector.name", args.detector), ("tracker.name", args.tracker),
+                       ("pipeline.detect_every", args.detect_every), ("detector.min_score", args.min_score),
+                       ("detector.det_file", str(args.det_file) if args.det_file else None)):
+        if value is not None:
+            overrides[key] = value
+    if args.no_video:
+        overrides["output.video"] = False
+    return overrides
+
+
+def _prepare_output_dir(out_dir: Path, overwrite: bool) -> None:
+    from tracker.pipeline import OUTPUT_FILES
+
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UserError(f"output path exists and is not a folder: {out_dir}")
+    existing = [name for name in OUTPUT_FILES if (out_dir / name).exists()]
+    if existing and not overwrite:
+        raise UserError(f"{out_dir} already holds {', '.join(existing)}; use --overwrite or another -o")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UserError(f"cannot create output folder {out_dir}: {error.strerror}") from None
+
+
+def _raise_interrupt_on_sigterm() -> None:
+    def handler(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.max_frames is not None and args.max_frames < 1:
+        raise UserError("--max-frames must be at least 1")
+    settings = load_settings(args.config, _overrides(args))
+    _prepare_output_dir(args.output, args.overwrite)
+
+    from detectors import build_detector
+    from tracker.capture import open_source
+    from tracker.outputs.summary import write_json_atomic
+    from tracker.pipeline import RunStats, run_pipeline
+    from tracker.trackers import build_tracker
+
+    tracker = build_tracker(settings.tracker)
+    with open_source(args.source) as source:
+        detector = build_detector(settings.detector, source.info.path)
+        _raise_interrupt_on_sigterm()
+        stats = RunStats()
+        started = time.time()
+        try:
+            run_pipeline(source, detector, tracker, settings, args.output, stats,
+                         max_frames=args.max_frames, progress=not args.quiet)
+        finally:
+            summary = {
+                "source": {"name": source.info.name, "fps": source.info.fps,
+                           "frame_count": source.info.frame_count, "live": source.info.live},
+                "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
+                **stats.as_dict(),
+                "config": settings_as_dict(settings),
+                "config_file": str(args.config) if args.config else "configs/default.yaml",
+                "platform": {"python": platform.python_version(), "machine": platform.machine()},
+            }
+            write_json_atomic(args.output / "summary.json", summary)
+    ended = "stopped by Ctrl-C after" if stats.stopped_by == "interrupt" else "processed"
+    print(f"{ended} {stats.frames} frames at {summary['fps']} fps; "
+          f"{sum(summary['tracks_per_class'].values())} tracks -> {args.output}", file=sys.stderr)
+    return 0

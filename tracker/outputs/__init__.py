@@ -1,0 +1,1 @@
+"""Writers for the run's outputs: MOT tracks, CSV tracks, annotated video, summary."""

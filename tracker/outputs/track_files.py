@@ -1,0 +1,59 @@
+"""Per-frame track files, flushed after every frame so an interrupted run keeps its rows."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import TextIO
+
+from tracker.types import Frame, Tracks
+
+
+class _LineSink:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file: TextIO = path.open("w", newline="")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if not self._file.closed:
+            self._file.close()
+
+
+class MOTSink(_LineSink):
+    """MOTChallenge rows ``frame,id,x,y,w,h,conf,-1,-1,-1`` with 1-based frames (TrackEval reads them as they are)."""
+
+    def write(self, frame: Frame, tracks: Tracks) -> None:
+        lines = []
+        for track_id, (x1, y1, x2, y2), score in zip(tracks.ids, tracks.xyxy, tracks.scores):
+            lines.append(f"{frame.index + 1},{track_id},{x1:.2f},{y1:.2f},{x2 - x1:.2f},{y2 - y1:.2f},"
+                         f"{score:.4f},-1,-1,-1\n")
+        self._file.writelines(lines)
+        self._file.flush()
+
+
+CSV_COLUMNS = ("frame", "time_s", "id", "class", "x1", "y1", "x2", "y2", "score", "source")
+
+
+class CSVSink(_LineSink):
+    """One row per object per frame; ``source`` is ``detector`` or ``tracker``."""
+
+    def __init__(self, path: Path, class_names: tuple[str, ...]) -> None:
+        super().__init__(path)
+        self.class_names = class_names
+        self._writer = csv.writer(self._file)
+        self._writer.writerow(CSV_COLUMNS)
+
+    def write(self, frame: Frame, tracks: Tracks) -> None:
+        for i in range(len(tracks)):
+            x1, y1, x2, y2 = tracks.xyxy[i]
+            self._writer.writerow((
+                frame.index + 1, f"{frame.time_s:.3f}", int(tracks.ids[i]),
+                self.class_names[tracks.class_ids[i]], f"{x1:.1f}", f"{y1:.1f}", f"{x2:.1f}", f"{y2:.1f}",
+                f"{tracks.scores[i]:.4f}", "detector" if tracks.from_detector[i] else "tracker"))
+        self._file.flush()

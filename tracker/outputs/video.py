@@ -1,0 +1,46 @@
+"""Annotated video writer: encodes under a temporary name, renamed into place when closed,
+so an interrupted run leaves a playable file and never a half-written one under the final name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from tracker.errors import UserError
+
+
+class VideoSink:
+    def __init__(self, path: Path, fps: float, codec: str = "mp4v") -> None:
+        self.path = path
+        self.fps = fps
+        self.codec = codec
+        self._partial = path.with_name(f"{path.stem}.partial{path.suffix}")
+        self._writer: cv2.VideoWriter | None = None
+        self.frames_written = 0
+
+    def __enter__(self) -> VideoSink:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def write(self, image: np.ndarray) -> None:
+        if self._writer is None:
+            height, width = image.shape[:2]
+            self._writer = cv2.VideoWriter(str(self._partial), cv2.VideoWriter_fourcc(*self.codec),
+                                           self.fps, (width, height))
+            if not self._writer.isOpened():
+                raise UserError(f"cannot write video {self.path} with codec '{self.codec}'")
+            self._size = (width, height)
+        if (image.shape[1], image.shape[0]) != self._size:
+            image = cv2.resize(image, self._size)
+        self._writer.write(image)
+        self.frames_written += 1
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.release()
+            self._writer = None
+            self._partial.replace(self.path)

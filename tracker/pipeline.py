@@ -1,0 +1,141 @@
+"""The frame loop: detect every N frames (or earlier when the tracker asks), track in between,
+write tracks and the annotated video as it goes."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from detectors.base import Detector
+from tracker.capture import FrameSource
+from tracker.config import PipelineSettings, Settings
+from tracker.outputs.annotator import Annotator
+from tracker.outputs.track_files import CSVSink, MOTSink
+from tracker.outputs.video import VideoSink
+from tracker.timing import StageTimer
+from tracker.trackers.base import Tracker
+from tracker.types import Detections, Frame
+
+OUTPUT_FILES = ("tracks.txt", "tracks.csv", "annotated.mp4", "summary.json")
+
+
+@dataclass
+class RunStats:
+    """What the loop measured; becomes ``summary.json``."""
+
+    frames: int = 0
+    wall_s: float = 0.0
+    detector_calls: int = 0
+    detect_reasons: Counter = field(default_factory=Counter)
+    ids_per_class: dict[str, set[int]] = field(default_factory=dict)
+    stopped_by: str = "end_of_source"
+    timer: StageTimer = field(default_factory=StageTimer)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "frames": self.frames,
+            "wall_s": round(self.wall_s, 3),
+            "fps": round(self.frames / self.wall_s, 2) if self.wall_s > 0 else None,
+            "stage_ms_per_frame": self.timer.ms_per_frame(self.frames),
+            "detector_calls": self.detector_calls,
+            "detector_calls_by_reason": dict(self.detect_reasons),
+            "tracks_per_class": {name: len(ids) for name, ids in sorted(self.ids_per_class.items())},
+            "stopped_by": self.stopped_by,
+        }
+
+
+class DetectionScheduler:
+    """Decides on which frames the detector runs: every ``detect_every`` frames counted from
+    the last detection, and early when the tracker gives a reason the settings allow."""
+
+    _OPTIONAL_REASONS = {"low_confidence": "redetect_on_low_confidence", "left_frame": "redetect_on_exit"}
+
+    def __init__(self, settings: PipelineSettings) -> None:
+        self.settings = settings
+        self._last: int | None = None
+
+    def reason(self, frame: Frame, tracker_reason: str | None) -> str | None:
+        if self._last is None or frame.index - self._last >= self.settings.detect_every:
+            return "scheduled"
+        flag = self._OPTIONAL_REASONS.get(tracker_reason or "")
+        if tracker_reason and (flag is None or getattr(self.settings, flag)):
+            return tracker_reason
+        return None
+
+    def mark(self, frame: Frame) -> None:
+        self._last = frame.index
+
+
+def _timed_frames(source: FrameSource, timer: StageTimer) -> Iterator[Frame]:
+    frames = iter(source)
+    while True:
+        with timer.stage("read"):
+            frame = next(frames, None)
+        if frame is None:
+            return
+        yield frame
+
+
+def run_pipeline(source: FrameSource, detector: Detector, tracker: Tracker, settings: Settings,
+                 out_dir: Path, stats: RunStats, *, max_frames: int | None = None,
+                 progress: bool = True) -> None:
+    """Process ``source`` into ``out_dir``, filling ``stats`` as it goes. Ctrl-C
+    (KeyboardInterrupt) stops the loop after the current frame; on any exit every output is
+    closed and valid up to the last processed frame."""
+    timer = stats.timer
+    scheduler = DetectionScheduler(settings.pipeline)
+    annotator = Annotator(detector.class_names, settings.output.trail)
+    fps_out = settings.output.fps or source.info.fps
+    video = VideoSink(out_dir / "annotated.mp4", fps_out, settings.output.codec) if settings.output.video else None
+    total = source.info.frame_count if max_frames is None else min(max_frames, source.info.frame_count or max_frames)
+    bar = tqdm(total=total, unit="frame", disable=not progress, dynamic_ncols=True, desc="tracking")
+    start = time.perf_counter()
+    try:
+        with MOTSink(out_dir / "tracks.txt") as mot, CSVSink(out_dir / "tracks.csv", detector.class_names) as csv:
+            for frame in _timed_frames(source, timer):
+                detections: Detections | None = None
+                reason = scheduler.reason(frame, tracker.redetect_reason)
+                if reason:
+                    with timer.stage("detect"):
+                        detections = detector.detect([frame])[0]
+                    scheduler.mark(frame)
+                    stats.detector_calls += 1
+                    stats.detect_reasons[reason] += 1
+                with timer.stage("track"):
+                    tracks = tracker.update(detections, frame)
+                for track_id, class_id in zip(tracks.ids, tracks.class_ids):
+                    stats.ids_per_class.setdefault(detector.class_names[class_id], set()).add(int(track_id))
+                stats.frames += 1
+                elapsed = time.perf_counter() - start
+                if video is not None:
+                    with timer.stage("draw"):
+                        status = (f"frame {frame.index + 1}  {stats.frames / elapsed:.1f} fps  "
+                                  f"{'detecting' if reason else 'tracking'}  {len(tracks)} tracks")
+                        image = annotator.draw(frame.image, tracks, status)
+                with timer.stage("write"):
+                    mot.write(frame, tracks)
+                    csv.write(frame, tracks)
+                    if video is not None:
+                        video.write(image)
+                bar.update(1)
+                if stats.frames % 10 == 0:
+                    bar.set_postfix(fps=f"{stats.frames / elapsed:.1f}", tracks=len(tracks))
+                if max_frames is not None and stats.frames >= max_frames:
+                    stats.stopped_by = "max_frames"
+                    break
+    except KeyboardInterrupt:
+        stats.stopped_by = "interrupt"
+    except BaseException:
+        stats.stopped_by = "error"
+        raise
+    finally:
+        stats.wall_s = time.perf_counter() - start
+        bar.close()
+        if video is not None:
+            video.close()

@@ -1,0 +1,106 @@
+"""Per-track motion models: how a track's box moves on frames without a detection.
+
+A ``MotionModel`` prepares each frame once (e.g. a downscaled RGB copy) and starts one
+``TrackMotion`` per track; the track asks it to ``predict`` every frame and ``correct``s it
+with the matched detection box on detection frames.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import cv2
+import numpy as np
+
+from tracker.types import Frame
+
+
+class TrackMotion(Protocol):
+    def predict(self, prepared: Any) -> tuple[np.ndarray, float]:
+        """Advance to this frame; return the box (xyxy) and the confidence in it."""
+        ...
+
+    def correct(self, prepared: Any, box: np.ndarray) -> None:
+        """Reset the estimate to a detected box."""
+        ...
+
+
+class MotionModel(Protocol):
+    def prepare(self, frame: Frame) -> Any: ...
+
+    def start(self, prepared: Any, box: np.ndarray) -> TrackMotion: ...
+
+
+class _ConstantVelocity:
+    def __init__(self, frame_index: int, box: np.ndarray, smoothing: float) -> None:
+        self.box = box.astype(np.float64)
+        self.velocity = np.zeros(4)
+        self.frame_index = frame_index
+        self.last_detection = (frame_index, self.box.copy())
+        self.smoothing = smoothing
+
+    def predict(self, frame_index: int) -> tuple[np.ndarray, float]:
+        self.box = self.box + self.velocity * (frame_index - self.frame_index)
+        self.frame_index = frame_index
+        return self.box.astype(np.float32), 1.0
+
+    def correct(self, frame_index: int, box: np.ndarray) -> None:
+        last_index, last_box = self.last_detection
+        if frame_index > last_index:
+            observed = (box - last_box) / (frame_index - last_index)
+            self.velocity = self.smoothing * self.velocity + (1 - self.smoothing) * observed
+        self.box = box.astype(np.float64)
+        self.frame_index = frame_index
+        self.last_detection = (frame_index, self.box.copy())
+
+
+class ConstantVelocityModel:
+    """Moves each box by its velocity, measured between its last two detections and smoothed.
+    Confidence is always 1: this model has no way to tell it has lost the object."""
+
+    def __init__(self, smoothing: float = 0.5) -> None:
+        self.smoothing = smoothing
+
+    def prepare(self, frame: Frame) -> int:
+        return frame.index
+
+    def start(self, prepared: int, box: np.ndarray) -> _ConstantVelocity:
+        return _ConstantVelocity(prepared, box, self.smoothing)
+
+
+class _Correlation:
+    def __init__(self, image: np.ndarray, box: np.ndarray, scale: float) -> None:
+        import dlib
+
+        self.scale = scale
+        self._tracker = dlib.correlation_tracker()
+        self.correct(image, box)
+
+    def predict(self, image: np.ndarray) -> tuple[np.ndarray, float]:
+        psr = self._tracker.update(image)
+        rect = self._tracker.get_position()
+        box = np.array([rect.left(), rect.top(), rect.right(), rect.bottom()], np.float32) / self.scale
+        return box, float(psr)
+
+    def correct(self, image: np.ndarray, box: np.ndarray) -> None:
+        import dlib
+
+        x1, y1, x2, y2 = (np.asarray(box, np.float64) * self.scale).tolist()
+        self._tracker.start_track(image, dlib.drectangle(x1, y1, x2, y2))
+
+
+class CorrelationModel:
+    """One ``dlib.correlation_tracker`` per track on an RGB frame scaled by ``scale``;
+    the confidence is dlib's peak-to-sidelobe ratio (about 20 when locked, under 7 when lost)."""
+
+    def __init__(self, scale: float = 1.0) -> None:
+        self.scale = scale
+
+    def prepare(self, frame: Frame) -> np.ndarray:
+        image = frame.image
+        if self.scale != 1.0:
+            image = cv2.resize(image, None, fx=self.scale, fy=self.scale, interpolation=cv2.INTER_AREA)
+        return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+    def start(self, prepared: np.ndarray, box: np.ndarray) -> _Correlation:
+        return _Correlation(prepared, box, self.scale)

@@ -1,0 +1,114 @@
+"""The multi-object tracker: track life cycle and association, with the motion model and
+the matching cost passed in as strategies (as norfair does)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+
+import numpy as np
+
+from tracker.trackers.association import match
+from tracker.trackers.motion import MotionModel
+from tracker.trackers.track import Track
+from tracker.types import Detections, Frame, Tracks
+
+CostFunction = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+class MultiObjectTracker:
+    """Follows many objects: on detection frames, detections are matched to the tracks'
+    predicted boxes (Hungarian, gated, same class only); between them, each track's motion
+    model moves it. Tracks get a public id after ``confirm_hits`` detections, so one-frame
+    noise never consumes an id; they are dropped after ``max_disappeared`` frames without a
+    match, or when their centre leaves the frame."""
+
+    def __init__(self, motion: MotionModel, cost: CostFunction, max_cost: float, *,
+                 max_disappeared: int = 30, confirm_hits: int = 3,
+                 min_confidence: float | None = None) -> None:
+        self.motion = motion
+        self.cost = cost
+        self.max_cost = max_cost
+        self.max_disappeared = max_disappeared
+        self.confirm_hits = confirm_hits
+        self.min_confidence = min_confidence
+        self.tracks: list[Track] = []
+        self._next_public_id = itertools.count(1)
+        self._redetect_reason: str | None = "no_tracks"
+
+    @property
+    def redetect_reason(self) -> str | None:
+        return self._redetect_reason
+
+    def update(self, detections: Detections | None, frame: Frame) -> Tracks:
+        prepared = self.motion.prepare(frame)
+        for track in self.tracks:
+            track.box, track.confidence = track.motion.predict(prepared)
+            track.frames_unseen += 1
+            track.from_detector = False
+        left = self._drop_tracks_outside(frame)
+        if detections is not None:
+            self._associate(detections, prepared)
+        self.tracks = [t for t in self.tracks if t.frames_unseen <= self.max_disappeared]
+        self._redetect_reason = self._reason_to_redetect(left)
+        return self._report()
+
+    def _drop_tracks_outside(self, frame: Frame) -> bool:
+        def inside(track: Track) -> bool:
+            cx, cy = (track.box[0] + track.box[2]) / 2, (track.box[1] + track.box[3]) / 2
+            return 0 <= cx < frame.width and 0 <= cy < frame.height
+
+        before = len(self.tracks)
+        self.tracks = [t for t in self.tracks if inside(t)]
+        return len(self.tracks) < before
+
+    def _associate(self, detections: Detections, prepared: object) -> None:
+        boxes = np.array([t.box for t in self.tracks], np.float32).reshape(-1, 4)
+        cost = self.cost(boxes, detections.xyxy)
+        track_classes = np.array([t.class_id for t in self.tracks], np.int32)
+        cost[track_classes[:, None] != detections.class_ids[None, :]] = np.inf
+        matching = match(cost, self.max_cost)
+        for track_index, det_index in matching.pairs:
+            track = self.tracks[track_index]
+            box = detections.xyxy[det_index]
+            track.motion.correct(prepared, box)
+            track.box, track.score, track.confidence = box, float(detections.scores[det_index]), 1.0
+            track.hits += 1
+            track.frames_unseen, track.missed, track.from_detector = 0, False, True
+            if not track.confirmed and track.hits >= self.confirm_hits:
+                track.public_id = next(self._next_public_id)
+        for track_index in matching.unmatched_tracks:
+            self.tracks[track_index].missed = True
+        self.tracks = [t for t in self.tracks if t.confirmed or not t.missed]
+        for det_index in matching.unmatched_detections:
+            box = detections.xyxy[det_index]
+            track = Track(self.motion.start(prepared, box), box, float(detections.scores[det_index]),
+                          int(detections.class_ids[det_index]))
+            if self.confirm_hits <= 1:
+                track.public_id = next(self._next_public_id)
+            self.tracks.append(track)
+
+    def _reason_to_redetect(self, a_track_left: bool) -> str | None:
+        if not self.tracks:
+            return "no_tracks"
+        if any(not t.confirmed for t in self.tracks):
+            return "tentative"
+        if a_track_left:
+            return "left_frame"
+        if self.min_confidence is not None and any(
+                t.confidence < self.min_confidence for t in self.tracks if not t.missed):
+            return "low_confidence"
+        return None
+
+    def _report(self) -> Tracks:
+        shown = [t for t in self.tracks if t.confirmed and not t.missed]
+        if not shown:
+            return Tracks.empty()
+        return Tracks(
+            ids=[t.public_id for t in shown],
+            xyxy=np.array([t.box for t in shown]),
+            scores=[t.score for t in shown],
+            class_ids=[t.class_id for t in shown],
+            from_detector=[t.from_detector for t in shown],
+            confidence=[t.confidence for t in shown],
+        )
