@@ -8,7 +8,6 @@ is one graph execution with no retracing. TensorFlow places it on a GPU when it 
 from __future__ import annotations
 
 import importlib.util
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -43,7 +42,6 @@ class SSDLiteDetector:
     class_names = ("person",)
 
     def __init__(self, input_size: tuple[int, int] = (300, 300), min_score: float = 0.5) -> None:
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # keep TensorFlow's start-up chatter off the terminal
         import tensorflow as tf
 
         self.input_size = input_size

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from tracker import __version__
 from tracker.errors import UserError
+
+# Our own one-line errors say what went wrong; keep OpenCV's, FFmpeg's and TensorFlow's
+# log chatter off stderr unless the user asks for it (these must be set before the imports).
+QUIET_LIBRARIES = {"OPENCV_LOG_LEVEL": "ERROR", "OPENCV_FFMPEG_LOGLEVEL": "-8", "TF_CPP_MIN_LOG_LEVEL": "3"}
 
 COMMAND_MODULES = (
     "tracker.commands.track",
@@ -30,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    for name, value in QUIET_LIBRARIES.items():
+        os.environ.setdefault(name, value)
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args) or 0)

@@ -63,8 +63,9 @@ class Tracks:
     """The tracker's output for one frame: the confirmed tracks, each with a public id.
 
     ``from_detector`` tells whether a box is a detection matched on this frame (True)
-    or the tracker's own estimate (False); ``confidence`` is the tracker's confidence
-    in its estimate (dlib's peak-to-sidelobe ratio, 1.0 for a fresh detection...).
+    or the tracker's own estimate (False); ``confidence`` is the motion model's confidence
+    in its estimate for this frame (dlib's peak-to-sidelobe ratio; 1.0 for models that
+    cannot tell).
     """
 
     ids: np.ndarray

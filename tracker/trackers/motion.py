@@ -34,13 +34,14 @@ class MotionModel(Protocol):
 class _ConstantVelocity:
     def __init__(self, frame_index: int, box: np.ndarray, smoothing: float) -> None:
         self.box = box.astype(np.float64)
-        self.velocity = np.zeros(4)
+        self.velocity: np.ndarray | None = None
         self.frame_index = frame_index
         self.last_detection = (frame_index, self.box.copy())
         self.smoothing = smoothing
 
     def predict(self, frame_index: int) -> tuple[np.ndarray, float]:
-        self.box = self.box + self.velocity * (frame_index - self.frame_index)
+        if self.velocity is not None:
+            self.box = self.box + self.velocity * (frame_index - self.frame_index)
         self.frame_index = frame_index
         return self.box.astype(np.float32), 1.0
 
@@ -48,14 +49,16 @@ class _ConstantVelocity:
         last_index, last_box = self.last_detection
         if frame_index > last_index:
             observed = (box - last_box) / (frame_index - last_index)
-            self.velocity = self.smoothing * self.velocity + (1 - self.smoothing) * observed
+            self.velocity = observed if self.velocity is None else (
+                self.smoothing * self.velocity + (1 - self.smoothing) * observed)
         self.box = box.astype(np.float64)
         self.frame_index = frame_index
         self.last_detection = (frame_index, self.box.copy())
 
 
 class ConstantVelocityModel:
-    """Moves each box by its velocity, measured between its last two detections and smoothed.
+    """Moves each box by its velocity, measured between its last two detections and smoothed
+    (the first measurement is taken as it is; before it, the box stands still).
     Confidence is always 1: this model has no way to tell it has lost the object."""
 
     def __init__(self, smoothing: float = 0.5) -> None:

@@ -72,7 +72,7 @@ class MultiObjectTracker:
             track = self.tracks[track_index]
             box = detections.xyxy[det_index]
             track.motion.correct(prepared, box)
-            track.box, track.score, track.confidence = box, float(detections.scores[det_index]), 1.0
+            track.box, track.score = box, float(detections.scores[det_index])
             track.hits += 1
             track.frames_unseen, track.missed, track.from_detector = 0, False, True
             if not track.confirmed and track.hits >= self.confirm_hits:
@@ -89,14 +89,14 @@ class MultiObjectTracker:
             self.tracks.append(track)
 
     def _reason_to_redetect(self, a_track_left: bool) -> str | None:
+        if a_track_left:
+            return "left_frame"
         if not self.tracks:
             return "no_tracks"
         if any(not t.confirmed for t in self.tracks):
             return "tentative"
-        if a_track_left:
-            return "left_frame"
         if self.min_confidence is not None and any(
-                t.confidence < self.min_confidence for t in self.tracks if not t.missed):
+                t.confidence < self.min_confidence for t in self.tracks if not t.from_detector):
             return "low_confidence"
         return None
 
