@@ -34,21 +34,22 @@ class MotionModel(Protocol):
 class _ConstantVelocity:
     def __init__(self, frame_index: int, box: np.ndarray, smoothing: float) -> None:
         self.box = box.astype(np.float64)
-        self.velocity: np.ndarray | None = None
+        self.velocity: np.ndarray | None = None  # of the box centre, pixels per frame
         self.frame_index = frame_index
         self.last_detection = (frame_index, self.box.copy())
         self.smoothing = smoothing
 
     def predict(self, frame_index: int) -> tuple[np.ndarray, float]:
         if self.velocity is not None:
-            self.box = self.box + self.velocity * (frame_index - self.frame_index)
+            self.box = self.box + np.tile(self.velocity * (frame_index - self.frame_index), 2)
         self.frame_index = frame_index
         return self.box.astype(np.float32), 1.0
 
     def correct(self, frame_index: int, box: np.ndarray) -> None:
         last_index, last_box = self.last_detection
         if frame_index > last_index:
-            observed = (box - last_box) / (frame_index - last_index)
+            shift = (box[:2] + box[2:]) / 2 - (last_box[:2] + last_box[2:]) / 2
+            observed = shift / (frame_index - last_index)
             self.velocity = observed if self.velocity is None else (
                 self.smoothing * self.velocity + (1 - self.smoothing) * observed)
         self.box = box.astype(np.float64)
@@ -57,8 +58,9 @@ class _ConstantVelocity:
 
 
 class ConstantVelocityModel:
-    """Moves each box by its velocity, measured between its last two detections and smoothed
-    (the first measurement is taken as it is; before it, the box stands still).
+    """Moves each box's centre by its velocity, measured between its last two detections and
+    smoothed (the first measurement is taken as it is; before it, the box stands still); the
+    box keeps the size of its last detection.
     Confidence is always 1: this model has no way to tell it has lost the object."""
 
     def __init__(self, smoothing: float = 0.5) -> None:
