@@ -1,11 +1,12 @@
 """The frame loop: detect every N frames (or earlier when the tracker asks), track in between,
-write tracks and the annotated video as it goes."""
+and hand each processed frame to the outputs (sinks) as it goes."""
 
 from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from detectors.base import Detector
 from tracker.capture import FrameSource
 from tracker.config import PipelineSettings, Settings
 from tracker.outputs.annotator import Annotator
+from tracker.outputs.base import FrameResult, FrameSink
 from tracker.outputs.track_files import CSVSink, MOTSink
 from tracker.outputs.video import VideoSink
 from tracker.timing import StageTimer
@@ -72,6 +74,14 @@ class DetectionScheduler:
         self._last = frame.index
 
 
+def file_sinks(out_dir: Path, settings: Settings, class_names: tuple[str, ...], fps: float) -> list[FrameSink]:
+    """The standard outputs of a run: tracks.txt, tracks.csv and (unless disabled) annotated.mp4."""
+    sinks: list[FrameSink] = [MOTSink(out_dir / "tracks.txt"), CSVSink(out_dir / "tracks.csv", class_names)]
+    if settings.output.video:
+        sinks.append(VideoSink(out_dir / "annotated.mp4", settings.output.fps or fps, settings.output.codec))
+    return sinks
+
+
 def _timed_frames(source: FrameSource, timer: StageTimer) -> Iterator[Frame]:
     frames = iter(source)
     while True:
@@ -83,21 +93,23 @@ def _timed_frames(source: FrameSource, timer: StageTimer) -> Iterator[Frame]:
 
 
 def run_pipeline(source: FrameSource, detector: Detector, tracker: Tracker, settings: Settings,
-                 out_dir: Path, stats: RunStats, *, max_frames: int | None = None,
+                 sinks: Sequence[FrameSink], stats: RunStats, *, max_frames: int | None = None,
                  progress: bool = True) -> None:
-    """Process ``source`` into ``out_dir``, filling ``stats`` as it goes. Ctrl-C
-    (KeyboardInterrupt) stops the loop after the current frame; on any exit every output is
-    closed and valid up to the last processed frame."""
+    """Process ``source`` into ``sinks``, filling ``stats`` as it goes. Ctrl-C
+    (KeyboardInterrupt) stops the loop after the current frame; on any exit every sink is
+    closed, so each output is valid up to the last processed frame."""
     timer = stats.timer
     scheduler = DetectionScheduler(settings.pipeline)
     annotator = Annotator(detector.class_names, settings.output.trail)
-    fps_out = settings.output.fps or source.info.fps
-    video = VideoSink(out_dir / "annotated.mp4", fps_out, settings.output.codec) if settings.output.video else None
+    draw = any(sink.wants_image for sink in sinks)
     total = source.info.frame_count if max_frames is None else min(max_frames, source.info.frame_count or max_frames)
-    bar = tqdm(total=total, unit="frame", disable=not progress, dynamic_ncols=True, desc="tracking")
     start = time.perf_counter()
     try:
-        with MOTSink(out_dir / "tracks.txt") as mot, CSVSink(out_dir / "tracks.csv", detector.class_names) as csv:
+        with ExitStack() as closing:
+            for sink in reversed(sinks):
+                closing.callback(sink.close)
+            bar = closing.enter_context(
+                tqdm(total=total, unit="frame", disable=not progress, dynamic_ncols=True, desc="tracking"))
             for frame in _timed_frames(source, timer):
                 detections: Detections | None = None
                 reason = scheduler.reason(frame, tracker.redetect_reason)
@@ -112,20 +124,20 @@ def run_pipeline(source: FrameSource, detector: Detector, tracker: Tracker, sett
                 for track_id, class_id in zip(tracks.ids, tracks.class_ids):
                     stats.ids_per_class.setdefault(detector.class_names[class_id], set()).add(int(track_id))
                 stats.frames += 1
-                elapsed = time.perf_counter() - start
-                if video is not None:
+                fps = stats.frames / (time.perf_counter() - start)
+                image = None
+                if draw:
                     with timer.stage("draw"):
-                        status = (f"frame {frame.index + 1}  {stats.frames / elapsed:.1f} fps  "
+                        status = (f"frame {frame.index + 1}  {fps:.1f} fps  "
                                   f"{'detecting' if reason else 'tracking'}  {len(tracks)} tracks")
                         image = annotator.draw(frame.image, tracks, status)
+                result = FrameResult(frame, tracks, reason, image)
                 with timer.stage("write"):
-                    mot.write(frame, tracks)
-                    csv.write(frame, tracks)
-                    if video is not None:
-                        video.write(image)
+                    for sink in sinks:
+                        sink.write(result)
                 bar.update(1)
                 if stats.frames % 10 == 0:
-                    bar.set_postfix(fps=f"{stats.frames / elapsed:.1f}", tracks=len(tracks))
+                    bar.set_postfix(fps=f"{fps:.1f}", tracks=len(tracks))
                 if max_frames is not None and stats.frames >= max_frames:
                     stats.stopped_by = "max_frames"
                     break
@@ -136,6 +148,3 @@ def run_pipeline(source: FrameSource, detector: Detector, tracker: Tracker, sett
         raise
     finally:
         stats.wall_s = time.perf_counter() - start
-        bar.close()
-        if video is not None:
-            video.close()

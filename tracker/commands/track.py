@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     from detectors import build_detector
     from tracker.capture import open_source
     from tracker.outputs.summary import write_json_atomic
-    from tracker.pipeline import RunStats, run_pipeline
+    from tracker.pipeline import RunStats, file_sinks, run_pipeline
     from tracker.trackers import build_tracker
 
     tracker = build_tracker(settings.tracker)
@@ -99,7 +99,8 @@ def run(args: argparse.Namespace) -> int:
         stats = RunStats()
         started = time.time()
         try:
-            run_pipeline(source, detector, tracker, settings, args.output, stats,
+            sinks = file_sinks(args.output, settings, detector.class_names, source.info.fps)
+            run_pipeline(source, detector, tracker, settings, sinks, stats,
                          max_frames=args.max_frames, progress=not args.quiet)
         finally:
             summary = {

@@ -6,19 +6,15 @@ import csv
 from pathlib import Path
 from typing import TextIO
 
-from tracker.types import Frame, Tracks
+from tracker.outputs.base import FrameResult
 
 
 class _LineSink:
+    wants_image = False
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self._file: TextIO = path.open("w", newline="")
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def close(self) -> None:
         if not self._file.closed:
@@ -28,7 +24,8 @@ class _LineSink:
 class MOTSink(_LineSink):
     """MOTChallenge rows ``frame,id,x,y,w,h,conf,-1,-1,-1`` with 1-based frames (TrackEval reads them as they are)."""
 
-    def write(self, frame: Frame, tracks: Tracks) -> None:
+    def write(self, result: FrameResult) -> None:
+        frame, tracks = result.frame, result.tracks
         lines = []
         for track_id, (x1, y1, x2, y2), score in zip(tracks.ids, tracks.xyxy, tracks.scores):
             lines.append(f"{frame.index + 1},{track_id},{x1:.2f},{y1:.2f},{x2 - x1:.2f},{y2 - y1:.2f},"
@@ -49,7 +46,8 @@ class CSVSink(_LineSink):
         self._writer = csv.writer(self._file)
         self._writer.writerow(CSV_COLUMNS)
 
-    def write(self, frame: Frame, tracks: Tracks) -> None:
+    def write(self, result: FrameResult) -> None:
+        frame, tracks = result.frame, result.tracks
         for i in range(len(tracks)):
             x1, y1, x2, y2 = tracks.xyxy[i]
             self._writer.writerow((

@@ -9,9 +9,14 @@ import cv2
 import numpy as np
 
 from tracker.errors import UserError
+from tracker.outputs.base import FrameResult
 
 
 class VideoSink:
+    """Writes each frame's annotated image."""
+
+    wants_image = True
+
     def __init__(self, path: Path, fps: float, codec: str = "mp4v") -> None:
         self.path = path
         self.fps = fps
@@ -20,13 +25,11 @@ class VideoSink:
         self._writer: cv2.VideoWriter | None = None
         self.frames_written = 0
 
-    def __enter__(self) -> VideoSink:
-        return self
+    def write(self, result: FrameResult) -> None:
+        assert result.annotated is not None
+        self._write_image(result.annotated)
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def write(self, image: np.ndarray) -> None:
+    def _write_image(self, image: np.ndarray) -> None:
         if self._writer is None:
             height, width = image.shape[:2]
             self._writer = cv2.VideoWriter(str(self._partial), cv2.VideoWriter_fourcc(*self.codec),
