@@ -16,6 +16,7 @@ from tracker.errors import UserError
 
 COMMAND_MODULES = (
     "tracker.commands.track",
+    "tracker.commands.eval",
 )
 
 
