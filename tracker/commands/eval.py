@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     import json
 
     from tracker.evaluation import BenchmarkResult, evaluate_benchmark, evaluate_sequence
-    from tracker.evaluation.mot_files import is_sequence
+    from tracker.evaluation.mot_files import benchmark_sequences, is_sequence
     from tracker.evaluation.report import format_table, plot_result
 
     per_frame = args.plot is not None
@@ -63,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
                                      per_frame=per_frame, verbose=args.verbose)
         result = BenchmarkResult([sequence], sequence.metrics)
     else:
+        benchmark_sequences(args.gt)  # a clear error if it holds no sequences either
         if not args.pred.is_dir():
             raise UserError(f"--gt {args.gt} is a folder of sequences, so --pred must be a "
                             f"folder of <sequence>.txt files; got {args.pred}")

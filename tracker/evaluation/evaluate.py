@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
@@ -90,6 +91,7 @@ def _run_on_ray(sequences: list[SequenceInput], per_frame: bool,
 
     started_here = not ray.is_initialized()
     if started_here:
+        _check_reachable(address)
         try:  # ship this package to the workers so a remote cluster needs no install
             ray.init(address=None if address == "local" else address,
                      runtime_env={"py_modules": [str(Path(tracker.__file__).parent)]},
@@ -106,3 +108,15 @@ def _run_on_ray(sequences: list[SequenceInput], per_frame: bool,
     finally:
         if started_here:
             ray.shutdown()
+
+
+def _check_reachable(address: str, timeout_s: float = 5.0) -> None:
+    """Fail fast on a ``host:port`` / ``ray://host:port`` that does not answer (``ray.init``
+    itself retries for minutes); ``local`` and ``auto`` are left to Ray."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout_s).close()
+    except OSError as error:
+        raise UserError(f"cannot reach Ray at {address!r}: {error}") from None

@@ -168,7 +168,7 @@ def benchmark_sequences(gt_dir: Path) -> list[Path]:
         raise UserError(f"gt folder not found: {gt_dir}")
     sequences = sorted(p for p in gt_dir.iterdir() if p.is_dir() and find_gt_file(p) is not None)
     if not sequences:
-        raise UserError(f"{gt_dir}: no sequence folders with gt/gt.txt")
+        raise UserError(f"{gt_dir}: no gt/gt.txt here and no sequence folders with gt/gt.txt")
     return sequences
 
 
