@@ -58,6 +58,9 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--workers must be at least 1, got {args.workers}")
     if not args.gt.exists():
         raise UserError(f"--gt not found: {args.gt}")
+    for output in (Path(args.json) if args.json not in (None, "-") else None, args.plot):
+        if output is not None and not output.parent.is_dir():
+            raise UserError(f"output folder does not exist: {output.parent}")
     if is_sequence(args.gt):
         sequence = evaluate_sequence(args.gt, args.pred, seq_length=args.seq_length,
                                      per_frame=per_frame, verbose=args.verbose)
@@ -86,14 +89,12 @@ def run(args: argparse.Namespace) -> int:
 
 def _write_atomic(path: Path, write) -> None:
     """Write through a temporary file in the same folder, then rename over ``path``."""
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise UserError(f"output folder does not exist: {path.parent}")
     handle, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
     os.close(handle)
     tmp = Path(tmp_name)
     try:
         write(tmp)
+        tmp.chmod(0o644)  # mkstemp makes 0600
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
