@@ -14,6 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from detectors.tensorflow_runtime import import_tensorflow
 from tracker.config import DetectorSettings
 from tracker.errors import UserError
 from tracker.types import Detections, Frame
@@ -42,7 +43,7 @@ class SSDLiteDetector:
     class_names = ("person",)
 
     def __init__(self, input_size: tuple[int, int] = (300, 300), min_score: float = 0.5) -> None:
-        import tensorflow as tf
+        tf = import_tensorflow()
 
         self.input_size = input_size
         self.min_score = min_score

@@ -8,19 +8,17 @@ from pathlib import Path
 import pytest
 
 import tracker.cli
+from tests.conftest import SHARED_DATA
 
 
 def shared_mot() -> Path:
-    for root in (Path(__file__).resolve().parents[1].parent / "shared" / "data",
-                 Path("/work/shared/data")):
-        if (root / "mot" / "TUD-Campus" / "gt" / "gt.txt").is_file():
-            return root / "mot"
-    pytest.skip("shared data mot/TUD-Campus not found (../shared/data or /work/shared/data)")
+    if not (SHARED_DATA / "mot" / "TUD-Campus" / "gt" / "gt.txt").is_file():
+        pytest.skip(f"shared data mot/TUD-Campus not found under {SHARED_DATA}")
+    return SHARED_DATA / "mot"
 
 
-def cli(argv: list[str], monkeypatch) -> int:
-    """Run ``tracker`` with only the eval command registered (other commands may be absent)."""
-    monkeypatch.setattr(tracker.cli, "COMMAND_MODULES", ("tracker.commands.eval",))
+def cli(argv: list[str]) -> int:
+    """Run ``tracker`` in this process."""
     return tracker.cli.main(argv)
 
 
@@ -32,15 +30,11 @@ def det_as_tracks(clip: Path, out: Path) -> Path:
     return out
 
 
-def test_eval_is_registered():
-    assert "tracker.commands.eval" in tracker.cli.COMMAND_MODULES
-
-
-def test_gt_against_itself_scores_one(tmp_path, monkeypatch, capsys):
+def test_gt_against_itself_scores_one(tmp_path, capsys):
     clip = shared_mot() / "TUD-Campus"
     out = tmp_path / "result.json"
     assert cli(["eval", "--gt", str(clip), "--pred", str(clip / "gt" / "gt.txt"),
-                "--json", str(out)], monkeypatch) == 0
+                "--json", str(out)]) == 0
     table = capsys.readouterr().out
     assert "TUD-Campus" in table and "100.0" in table and "COMBINED" not in table
     result = json.loads(out.read_text())
@@ -49,12 +43,11 @@ def test_gt_against_itself_scores_one(tmp_path, monkeypatch, capsys):
     assert result["combined"] == metrics and metrics["gt_dets"] == 359
 
 
-def test_detections_without_association_and_plot(tmp_path, monkeypatch, capsys):
+def test_detections_without_association_and_plot(tmp_path, capsys):
     clip = shared_mot() / "TUD-Campus"
     pred = det_as_tracks(clip, tmp_path / "tracks.txt")
     png = tmp_path / "eval.png"
-    assert cli(["eval", "--gt", str(clip), "--pred", str(pred), "--json", "--plot", str(png)],
-               monkeypatch) == 0
+    assert cli(["eval", "--gt", str(clip), "--pred", str(pred), "--json", "--plot", str(png)]) == 0
     result = json.loads(capsys.readouterr().out)  # bare --json: JSON on stdout, no table
     metrics = result["sequences"][0]["metrics"]
     assert metrics["IDF1"] < 0.1 and metrics["IDSW"] > 100 and 0.3 < metrics["DetA"] < 0.7
@@ -64,7 +57,7 @@ def test_detections_without_association_and_plot(tmp_path, monkeypatch, capsys):
     assert matplotlib.image.imread(png).shape[0] > 300
 
 
-def test_benchmark_folder_gives_rows_and_combined(tmp_path, monkeypatch, capsys):
+def test_benchmark_folder_gives_rows_and_combined(tmp_path, capsys):
     mot = shared_mot()
     pred_dir = tmp_path / "pred"
     pred_dir.mkdir()
@@ -72,8 +65,7 @@ def test_benchmark_folder_gives_rows_and_combined(tmp_path, monkeypatch, capsys)
     for name in sequences:
         (pred_dir / f"{name}.txt").write_text((mot / name / "gt" / "gt.txt").read_text())
     det_as_tracks(mot / "TUD-Campus", pred_dir / "TUD-Campus.txt")
-    assert cli(["eval", "--gt", str(mot), "--pred", str(pred_dir), "--workers", "1"],
-               monkeypatch) == 0
+    assert cli(["eval", "--gt", str(mot), "--pred", str(pred_dir), "--workers", "1"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [l.split()[0] for l in lines[1:1 + len(sequences)]] == sequences
     combined = next(l for l in lines if l.startswith("COMBINED")).split()
@@ -90,22 +82,22 @@ def test_benchmark_folder_gives_rows_and_combined(tmp_path, monkeypatch, capsys)
     (lambda t: ["--gt", str(t), "--pred", str(t / "bad.txt")], "must be a folder"),
     (lambda t: ["--gt", str(t), "--pred", str(t / "noseq")], "no prediction for seq.txt"),
 ])
-def test_bad_input_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys, make_args, message):
+def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, make_args, message):
     (tmp_path / "noseq").mkdir()  # a folder with neither seqinfo.ini nor gt.txt
     (tmp_path / "seq" / "gt").mkdir(parents=True)
     (tmp_path / "seq" / "gt" / "gt.txt").write_text("1,1,10,20,50,100,1,-1,-1,-1\n")
     (tmp_path / "bad.txt").write_text("1,1,10,twenty,50,100\n")
-    assert cli(["eval"] + make_args(tmp_path), monkeypatch) == 2
+    assert cli(["eval"] + make_args(tmp_path)) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: ") and message in err and "\n" not in err
 
 
-def test_unreachable_ray_address_is_a_user_error(tmp_path, monkeypatch, capsys):
+def test_unreachable_ray_address_is_a_user_error(tmp_path, capsys):
     (tmp_path / "gt" / "seq" / "gt").mkdir(parents=True)
     (tmp_path / "gt" / "seq" / "gt" / "gt.txt").write_text("1,1,10,20,50,100,1,-1,-1,-1\n")
     (tmp_path / "pred").mkdir()
     (tmp_path / "pred" / "seq.txt").write_text("1,1,10,20,50,100,1,-1,-1,-1\n")
     # Port 1 on localhost: nothing listens there. Without Ray installed: "needs Ray".
     assert cli(["eval", "--gt", str(tmp_path / "gt"), "--pred", str(tmp_path / "pred"),
-                "--ray", "127.0.0.1:1"], monkeypatch) == 2
+                "--ray", "127.0.0.1:1"]) == 2
     assert "Ray" in capsys.readouterr().err

@@ -41,6 +41,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-video", action="store_true", help="do not write annotated.mp4")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override any config setting, e.g. --set tracker.max_disappeared=50 (repeatable)")
+    parser.add_argument("--gt", type=Path, metavar="SEQ",
+                        help="MOTChallenge sequence folder (or gt.txt) to evaluate the tracks against "
+                             "right after tracking (HOTA, MOTA, IDF1... into summary.json)")
     parser.add_argument("--max-frames", type=int, metavar="N", help="stop after N frames")
     parser.add_argument("--overwrite", action="store_true", help="replace the outputs of an earlier run in DIR")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -80,10 +83,22 @@ def _raise_interrupt_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
+def _evaluate_into_summary(gt: Path, out_dir: Path, summary: dict[str, Any]) -> None:
+    from tracker.evaluation import evaluate_sequence
+    from tracker.outputs.summary import write_json_atomic
+
+    metrics = evaluate_sequence(gt, out_dir / "tracks.txt").metrics.to_dict()
+    summary["evaluation"] = {"gt": str(gt), "rules": "MOT15 (TrackEval)", "metrics": metrics}
+    write_json_atomic(out_dir / "summary.json", summary)
+    print("HOTA {HOTA:.3f}  MOTA {MOTA:.3f}  IDF1 {IDF1:.3f}  IDSW {IDSW}".format(**metrics), file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
     if args.max_frames is not None and args.max_frames < 1:
         raise UserError("--max-frames must be at least 1")
     settings = load_settings(args.config, _overrides(args))
+    if args.gt is not None and not args.gt.exists():
+        raise UserError(f"ground truth not found: {args.gt}")
     _prepare_output_dir(args.output, args.overwrite)
 
     from detectors import build_detector
@@ -113,6 +128,8 @@ def run(args: argparse.Namespace) -> int:
                 "platform": {"python": platform.python_version(), "machine": platform.machine()},
             }
             write_json_atomic(args.output / "summary.json", summary)
+    if args.gt is not None:
+        _evaluate_into_summary(args.gt, args.output, summary)
     ended = "stopped by Ctrl-C after" if stats.stopped_by == "interrupt" else "processed"
     print(f"{ended} {stats.frames} frames at {summary['fps']} fps; "
           f"{sum(summary['tracks_per_class'].values())} tracks -> {args.output}", file=sys.stderr)
