@@ -1,0 +1,98 @@
+"""``tracker eval``: score tracker output against MOTChallenge ground truth with TrackEval."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from tracker.errors import UserError
+
+DESCRIPTION = """\
+Score tracks against MOTChallenge ground truth with TrackEval (MOT15 rules): HOTA, DetA,
+AssA, LocA, MOTA, MOTP, IDF1, IDP, IDR, MT, ML, FP, FN, IDSW, Frag.
+
+  tracker eval --gt SEQ_DIR --pred tracks.txt     one sequence (SEQ_DIR has gt/gt.txt, seqinfo.ini;
+                                                  a bare gt.txt also works)
+  tracker eval --gt BENCH_DIR --pred PRED_DIR     every sequence folder in BENCH_DIR against
+                                                  PRED_DIR/<sequence>.txt, plus a COMBINED row
+"""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "eval", help="score tracks against MOTChallenge ground truth (HOTA, MOTA, IDF1)",
+        description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--gt", type=Path, required=True,
+                        help="sequence folder, gt.txt, or folder of sequence folders")
+    parser.add_argument("--pred", type=Path, required=True,
+                        help="tracks file (frame,id,x,y,w,h,conf,...) or folder of <sequence>.txt")
+    parser.add_argument("--seq-length", type=int, metavar="N",
+                        help="frame count when the gt has no seqinfo.ini (default: last gt frame)")
+    parser.add_argument("--json", nargs="?", const="-", metavar="PATH",
+                        help="write results as JSON to PATH; bare --json (or '-') prints JSON "
+                             "to stdout instead of the table")
+    parser.add_argument("--plot", type=Path, metavar="PNG",
+                        help="save a figure: HOTA/MOTA/IDF1 bars per sequence and FP/FN/IDSW "
+                             "per frame along each sequence")
+    parser.add_argument("--workers", type=int, metavar="N",
+                        help="processes for a benchmark (default: min(CPUs, sequences))")
+    parser.add_argument("--ray", metavar="ADDRESS",
+                        help="run a benchmark's sequences as Ray tasks: 'local' starts a local "
+                             "Ray instance, else a ray.init address (needs the [ray] extra)")
+    parser.add_argument("--verbose", action="store_true", help="also print TrackEval's own tables")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+
+    from tracker.evaluation import BenchmarkResult, evaluate_benchmark, evaluate_sequence
+    from tracker.evaluation.mot_files import is_sequence
+    from tracker.evaluation.report import format_table, plot_result
+
+    per_frame = args.plot is not None
+    if args.workers is not None and args.workers < 1:
+        raise UserError(f"--workers must be at least 1, got {args.workers}")
+    if not args.gt.exists():
+        raise UserError(f"--gt not found: {args.gt}")
+    if is_sequence(args.gt):
+        sequence = evaluate_sequence(args.gt, args.pred, seq_length=args.seq_length,
+                                     per_frame=per_frame, verbose=args.verbose)
+        result = BenchmarkResult([sequence], sequence.metrics)
+    else:
+        if not args.pred.is_dir():
+            raise UserError(f"--gt {args.gt} is a folder of sequences, so --pred must be a "
+                            f"folder of <sequence>.txt files; got {args.pred}")
+        result = evaluate_benchmark(args.gt, args.pred, workers=args.workers,
+                                    ray_address=args.ray, per_frame=per_frame,
+                                    verbose=args.verbose)
+    text = json.dumps(result.to_dict(), indent=2)
+    if args.json == "-":
+        print(text)
+    else:
+        print(format_table(result))
+        if args.json:
+            _write_atomic(Path(args.json), lambda tmp: tmp.write_text(text + "\n"))
+            print(f"json: {args.json}", file=sys.stderr)
+    if args.plot:
+        _write_atomic(args.plot, lambda tmp: plot_result(result, tmp))
+        print(f"plot: {args.plot}", file=sys.stderr)
+    return 0
+
+
+def _write_atomic(path: Path, write) -> None:
+    """Write through a temporary file in the same folder, then rename over ``path``."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise UserError(f"output folder does not exist: {path.parent}")
+    handle, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+    os.close(handle)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
