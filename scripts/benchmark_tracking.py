@@ -21,33 +21,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tracker.benchmark import BenchmarkRow, cache_detections, run_config  # noqa: E402
-from tracker.config import CONFIG_DIR, load_settings  # noqa: E402
+from tracker.benchmark import BenchmarkRow, cache_detections, configurations, run_config  # noqa: E402
+from tracker.config import load_settings  # noqa: E402
 from tracker.errors import UserError  # noqa: E402
+from tracker.outputs.summary import write_json_atomic  # noqa: E402
 
 DATA = next((p for p in (REPO.parent / "shared" / "data", Path("/work/shared/data")) if p.is_dir()),
             REPO.parent / "shared" / "data")
-
-# name -> (config file, overrides). Shipped person configs as they are, then each tracker
-# fed SSDLite on every frame and on every 5th frame.
-PERSON_CONFIGS = ("default.yaml", "pedestrians.yaml")
-TRACKER_VARIANTS: dict[str, dict] = {
-    "centroid": {"tracker.name": "centroid"},
-    "dlib": {"tracker.name": "dlib", "tracker.min_iou": 0.3},
-    "kalman": {"tracker.name": "kalman", "detector.min_score": 0.4},
-    "bytetrack": {"tracker.name": "bytetrack", "detector.min_score": 0.1},
-    "bytetrack-dlib": {"tracker.name": "bytetrack-dlib", "detector.min_score": 0.1},
-}
-
-
-def configurations() -> dict[str, tuple[Path, dict]]:
-    configs = {name: (CONFIG_DIR / name, {}) for name in PERSON_CONFIGS}
-    for tracker, overrides in TRACKER_VARIANTS.items():
-        for every in (1, 5):
-            configs[f"{tracker} every {every}"] = (CONFIG_DIR / "default.yaml",
-                                                   {**overrides, "pipeline.detect_every": every})
-    return configs
-
 
 def print_table(rows: list[BenchmarkRow]) -> None:
     print(f"| config | clip | HOTA | MOTA | IDF1 | IDSW | fps | detector calls |")
@@ -67,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="extra override applied to every config (for tuning)")
     parser.add_argument("--live", action="store_true", help="run SSDLite in the loop instead of replaying")
     parser.add_argument("--json", type=Path, help="also write the rows here")
+    parser.add_argument("--write-baseline", type=Path, metavar="JSON",
+                        help="store HOTA/MOTA/IDF1 per config and clip for the regression test "
+                             "(tests/data/tracking_baseline.json)")
     args = parser.parse_args(argv)
     clips = sorted(p for p in args.data.iterdir() if (p / "gt" / "gt.txt").is_file()) if args.data.is_dir() else []
     if not clips:
@@ -93,6 +76,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps([row.as_dict() for row in rows], indent=1) + "\n")
+    if args.write_baseline:
+        baseline: dict[str, dict] = {}
+        for row in rows:
+            baseline.setdefault(row.config, {})[row.clip] = {"HOTA": row.HOTA, "MOTA": row.MOTA, "IDF1": row.IDF1}
+        write_json_atomic(args.write_baseline, baseline)
     return 0
 
 

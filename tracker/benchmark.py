@@ -14,10 +14,31 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from tracker.capture import open_source
-from tracker.config import Settings
+from tracker.config import CONFIG_DIR, Settings
 from tracker.outputs.summary import write_json_atomic
 
 CACHE_MIN_SCORE = 0.05  # below every config's min_score, so any config can be replayed
+
+# The shipped configs that track people, as they are; then each tracker fed SSDLite on
+# every frame and on every 5th frame (overrides on top of configs/default.yaml).
+PERSON_CONFIGS = ("default.yaml", "pedestrians.yaml")
+TRACKER_VARIANTS: dict[str, dict] = {
+    "centroid": {"tracker.name": "centroid", "detector.min_score": 0.5},
+    "dlib": {"tracker.name": "dlib", "detector.min_score": 0.5},
+    "kalman": {"tracker.name": "kalman", "detector.min_score": 0.4},
+    "bytetrack": {"tracker.name": "bytetrack", "detector.min_score": 0.1},
+    "bytetrack-dlib": {"tracker.name": "bytetrack-dlib", "detector.min_score": 0.1},
+}
+
+
+def configurations() -> dict[str, tuple[Path, dict]]:
+    """Benchmark name -> (config file, overrides)."""
+    configs = {name: (CONFIG_DIR / name, {}) for name in PERSON_CONFIGS}
+    for tracker, overrides in TRACKER_VARIANTS.items():
+        for every in (1, 5):
+            configs[f"{tracker} every {every}"] = (CONFIG_DIR / "default.yaml",
+                                                   {**overrides, "pipeline.detect_every": every})
+    return configs
 
 
 @dataclass(frozen=True)
