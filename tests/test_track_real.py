@@ -14,7 +14,8 @@ from tests.conftest import REPO, run_cli
 
 # IDF1 measured on TUD-Campus with the default config (detector every 10 frames, centroid
 # tracker) on 2026-11-23: ssdlite 0.555, motfile (all public detections) 0.407. The floors
-# sit below those so that only a real regression in identity keeping fails.
+# sit below those so that only a real regression in identity keeping fails. The default is
+# now ByteTrack every 5 frames (ssdlite IDF1 0.653, docs/tracking-benchmark.md); floors kept.
 CASES = {
     "ssdlite": ((), 0.45),
     "motfile": (("--min-score", "0"), 0.33),

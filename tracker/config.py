@@ -33,7 +33,8 @@ class DetectorSettings(_Strict):
     min_area: int = Field(400, ge=0, description="motion: smallest blob area in pixels")
 
 class TrackerSettings(_Strict):
-    name: str = Field("centroid", description="tracker: centroid or dlib")
+    name: str = Field(
+        "centroid", description="tracker: centroid, dlib, kalman, bytetrack or bytetrack-dlib (see tracker/trackers/)")
     max_disappeared: int = Field(
         30, ge=0, description="frames a track survives without a matching detection")
     confirm_hits: int = Field(
@@ -42,9 +43,16 @@ class TrackerSettings(_Strict):
         0.6, gt=0, description="centroid: match gate, in units of the track box's diagonal")
     min_iou: float = Field(0.3, ge=0, le=1, description="dlib: least IoU to match a detection to a track")
     min_confidence: float = Field(
-        7.0, description="dlib: peak-to-sidelobe ratio under which the detector runs early")
+        5.0, description="dlib, bytetrack-dlib: peak-to-sidelobe ratio under which a correlation tracker counts as "
+        "lost (dlib: the detector runs early); on real footage locked trackers mostly read 6-10")
     downscale: float = Field(
         1.0, gt=0, le=1, description="dlib: track on frames scaled by this factor (0.5 = half size)")
+    max_cost: float = Field(
+        1.0, gt=0, lt=2, description="kalman, bytetrack: match gate on 1 - IoU + (centre distance / "
+        "enclosing box diagonal)^2; under 1 the boxes must overlap, up to 2 they may be apart")
+    high_score: float = Field(
+        0.5, ge=0, le=1, description="bytetrack: detections scoring at least this are matched first and "
+        "start tracks; lower ones (down to detector.min_score) only keep the tracks left over alive")
 
 class PipelineSettings(_Strict):
     detect_every: int = Field(10, ge=1, description="run the detector every N frames (1 = every frame)")

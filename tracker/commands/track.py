@@ -34,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("-c", "--config", metavar="CONFIG", type=Path,
                         help="YAML config (default: configs/default.yaml)")
     parser.add_argument("--detector", help="detector name (detector.name): ssdlite, hog, motfile, motion, ...")
-    parser.add_argument("--tracker", help="tracker name (tracker.name): centroid, dlib")
+    parser.add_argument("--tracker", help="tracker name (tracker.name): centroid, dlib, kalman, bytetrack, bytetrack-dlib")
     parser.add_argument("--detect-every", type=int, metavar="N", help="run the detector every N frames")
     parser.add_argument("--min-score", type=float, metavar="X", help="drop detections scoring below X")
     parser.add_argument("--det-file", type=Path, metavar="PATH", help="motfile detector: det.txt to read")

@@ -4,23 +4,37 @@ from __future__ import annotations
 
 from tracker.config import TrackerSettings
 from tracker.errors import UserError
-from tracker.trackers.association import centroid_cost, iou_cost
+from tracker.trackers.assignment import OneStage, TwoStage
+from tracker.trackers.association import centroid_cost, iou_cost, iou_distance_cost
 from tracker.trackers.base import Tracker
-from tracker.trackers.motion import ConstantVelocityModel, CorrelationModel
+from tracker.trackers.motion import ConstantVelocityModel, CorrelationModel, KalmanCorrelationModel, KalmanModel
 from tracker.trackers.multi_object import MultiObjectTracker
 
-TRACKER_NAMES = ("centroid", "dlib")
+TRACKER_NAMES = ("centroid", "dlib", "kalman", "bytetrack", "bytetrack-dlib")
 
 
 def build_tracker(settings: TrackerSettings) -> Tracker:
     """``centroid``: centre-distance matching, constant-velocity coasting between detections.
-    ``dlib``: IoU matching, one dlib correlation tracker per object between detections."""
+    ``dlib``: IoU matching, one dlib correlation tracker per object between detections.
+    ``kalman``: IoU-plus-distance matching, a Kalman filter per object predicts between detections.
+    ``bytetrack``: ``kalman`` with ByteTrack's two-stage matching (low-score boxes keep tracks alive).
+    ``bytetrack-dlib``: ``bytetrack`` whose Kalman filters are also corrected by dlib correlation
+    trackers between detections, and whose well-locked tracks survive a missed detection."""
     common = dict(max_disappeared=settings.max_disappeared, confirm_hits=settings.confirm_hits)
     if settings.name == "centroid":
-        return MultiObjectTracker(ConstantVelocityModel(), centroid_cost, settings.max_distance, **common)
+        return MultiObjectTracker(ConstantVelocityModel(), OneStage(centroid_cost, settings.max_distance), **common)
     if settings.name == "dlib":
-        return MultiObjectTracker(CorrelationModel(settings.downscale), iou_cost, 1.0 - settings.min_iou,
+        return MultiObjectTracker(CorrelationModel(settings.downscale), OneStage(iou_cost, 1.0 - settings.min_iou),
                                   min_confidence=settings.min_confidence, **common)
+    if settings.name == "kalman":
+        return MultiObjectTracker(KalmanModel(), OneStage(iou_distance_cost, settings.max_cost), **common)
+    if settings.name == "bytetrack":
+        return MultiObjectTracker(KalmanModel(), TwoStage(iou_distance_cost, settings.max_cost,
+                                                          settings.high_score), **common)
+    if settings.name == "bytetrack-dlib":
+        motion = KalmanCorrelationModel(settings.downscale, settings.min_confidence)
+        return MultiObjectTracker(motion, TwoStage(iou_distance_cost, settings.max_cost, settings.high_score),
+                                  min_confidence=settings.min_confidence, keep_confident=True, **common)
     raise UserError(f"unknown tracker '{settings.name}' (choose from: {', '.join(TRACKER_NAMES)})")
 
 

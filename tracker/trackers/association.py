@@ -36,6 +36,18 @@ def centroid_cost(tracks: np.ndarray, detections: np.ndarray) -> np.ndarray:
     return distances / np.maximum(diagonals, 1.0)[:, None]
 
 
+def iou_distance_cost(tracks: np.ndarray, detections: np.ndarray) -> np.ndarray:
+    """1 - IoU plus the squared distance between the centres over the squared diagonal of the
+    box enclosing both (the DIoU loss): 0 for identical boxes, under 1 when they overlap,
+    between 1 and 2 for disjoint ones, growing with their distance, so a prediction that
+    has drifted just off its object still finds it."""
+    t, d = tracks[:, None, :], detections[None, :, :]
+    centre_gap = np.sum(np.square((t[..., :2] + t[..., 2:]) / 2 - (d[..., :2] + d[..., 2:]) / 2), axis=-1)
+    enclosing = np.maximum(t[..., 2:], d[..., 2:]) - np.minimum(t[..., :2], d[..., :2])
+    diagonal = np.maximum(np.sum(np.square(enclosing), axis=-1), 1e-9)
+    return 1.0 - iou_matrix(tracks, detections) + centre_gap / diagonal
+
+
 @dataclass(frozen=True)
 class Matching:
     """Row/column index pairs, plus the rows and columns left unmatched."""

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 import cv2
 import numpy as np
 
+from tracker.trackers.kalman_filter import BoxKalmanFilter
 from tracker.types import Frame
 
 
@@ -109,3 +110,72 @@ class CorrelationModel:
 
     def start(self, prepared: np.ndarray, box: np.ndarray) -> _Correlation:
         return _Correlation(prepared, box, self.scale)
+
+
+class _Kalman:
+    def __init__(self, frame_index: int, box: np.ndarray) -> None:
+        self.filter = BoxKalmanFilter(box)
+        self.frame_index = frame_index
+
+    def predict(self, frame_index: int) -> tuple[np.ndarray, float]:
+        for _ in range(frame_index - self.frame_index):
+            self.filter.predict()
+        self.frame_index = frame_index
+        return self.filter.box, 1.0
+
+    def correct(self, frame_index: int, box: np.ndarray) -> None:
+        self.filter.update(box)
+
+
+class KalmanModel:
+    """A constant-velocity Kalman filter per track in box space (centre, aspect, height):
+    detections correct it, and its prediction carries the box between them.
+    Confidence is always 1 (the filter cannot see the image)."""
+
+    def prepare(self, frame: Frame) -> int:
+        return frame.index
+
+    def start(self, prepared: int, box: np.ndarray) -> _Kalman:
+        return _Kalman(prepared, box)
+
+
+class _KalmanCorrelation:
+    def __init__(self, prepared: tuple[int, np.ndarray], box: np.ndarray, scale: float,
+                 min_confidence: float) -> None:
+        frame_index, image = prepared
+        self.kalman = _Kalman(frame_index, box)
+        self.correlation = _Correlation(image, box, scale)
+        self.min_confidence = min_confidence
+
+    def predict(self, prepared: tuple[int, np.ndarray]) -> tuple[np.ndarray, float]:
+        frame_index, image = prepared
+        self.kalman.predict(frame_index)
+        box, psr = self.correlation.predict(image)
+        if psr >= self.min_confidence:
+            self.kalman.filter.update(box, noise_scale=CORRELATION_NOISE_SCALE)
+        return self.kalman.filter.box, psr
+
+    def correct(self, prepared: tuple[int, np.ndarray], box: np.ndarray) -> None:
+        frame_index, image = prepared
+        self.kalman.correct(frame_index, box)
+        self.correlation.correct(image, box)
+
+
+CORRELATION_NOISE_SCALE = 2.0  # a correlation box is a rougher measurement than a detection
+
+
+class KalmanCorrelationModel:
+    """A Kalman filter per track whose prediction is corrected, on every frame, by a dlib
+    correlation tracker's box when the tracker is locked on (peak-to-sidelobe ratio at least
+    ``min_confidence``). The confidence is that ratio, so the multi-object tracker can keep
+    a well-locked track alive through a missed detection."""
+
+    def __init__(self, scale: float = 1.0, min_confidence: float = 5.0) -> None:
+        self.correlation = CorrelationModel(scale)
+        self.min_confidence = min_confidence
+
+    def prepare(self, frame: Frame) -> tuple[int, np.ndarray]:
+        return frame.index, self.correlation.prepare(frame)
+
+    def start(self, prepared: tuple[int, np.ndarray], box: np.ndarray) -> _KalmanCorrelation:
+        return _KalmanCorrelation(prepared, box, self.correlation.scale, self.min_confidence)

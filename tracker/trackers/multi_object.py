@@ -4,34 +4,34 @@ the matching cost passed in as strategies (as norfair does)."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
 
 import numpy as np
 
-from tracker.trackers.association import match
+from tracker.trackers.assignment import Association, TrackState
 from tracker.trackers.motion import MotionModel
 from tracker.trackers.track import Track
 from tracker.types import Detections, Frame, Tracks
 
-CostFunction = Callable[[np.ndarray, np.ndarray], np.ndarray]
-
 
 class MultiObjectTracker:
-    """Follows many objects: on detection frames, detections are matched to the tracks'
-    predicted boxes (Hungarian, gated, same class only); between them, each track's motion
-    model moves it. Tracks get a public id after ``confirm_hits`` detections, so one-frame
-    noise never consumes an id; they are dropped after ``max_disappeared`` frames without a
-    match, or when their centre leaves the frame."""
+    """Follows many objects: on detection frames, the ``association`` assigns detections to
+    the tracks' predicted boxes (Hungarian, gated, same class only); between them, each
+    track's motion model moves it. Tracks get a public id after ``confirm_hits`` detections,
+    so one-frame noise never consumes an id; they are dropped after ``max_disappeared``
+    frames without a match, or when their centre leaves the frame. A confirmed track the
+    detector missed is hidden until it is matched again, unless ``keep_confident`` and its
+    motion model's confidence is at least ``min_confidence`` (a correlation tracker still
+    locked on it)."""
 
-    def __init__(self, motion: MotionModel, cost: CostFunction, max_cost: float, *,
+    def __init__(self, motion: MotionModel, association: Association, *,
                  max_disappeared: int = 30, confirm_hits: int = 3,
-                 min_confidence: float | None = None) -> None:
+                 min_confidence: float | None = None, keep_confident: bool = False) -> None:
         self.motion = motion
-        self.cost = cost
-        self.max_cost = max_cost
+        self.association = association
         self.max_disappeared = max_disappeared
         self.confirm_hits = confirm_hits
         self.min_confidence = min_confidence
+        self.keep_confident = keep_confident and min_confidence is not None
         self.tracks: list[Track] = []
         self._next_public_id = itertools.count(1)
         self._redetect_reason: str | None = "no_tracks"
@@ -63,12 +63,11 @@ class MultiObjectTracker:
         return len(self.tracks) < before
 
     def _associate(self, detections: Detections, prepared: object) -> None:
-        boxes = np.array([t.box for t in self.tracks], np.float32).reshape(-1, 4)
-        cost = self.cost(boxes, detections.xyxy)
-        track_classes = np.array([t.class_id for t in self.tracks], np.int32)
-        cost[track_classes[:, None] != detections.class_ids[None, :]] = np.inf
-        matching = match(cost, self.max_cost)
-        for track_index, det_index in matching.pairs:
+        state = TrackState(np.array([t.box for t in self.tracks], np.float32).reshape(-1, 4),
+                           np.array([t.class_id for t in self.tracks], np.int32),
+                           np.array([not t.missed for t in self.tracks], bool))
+        assignment = self.association.assign(state, detections)
+        for track_index, det_index in assignment.pairs:
             track = self.tracks[track_index]
             box = detections.xyxy[det_index]
             track.motion.correct(prepared, box)
@@ -77,10 +76,12 @@ class MultiObjectTracker:
             track.frames_unseen, track.missed, track.from_detector = 0, False, True
             if not track.confirmed and track.hits >= self.confirm_hits:
                 track.public_id = next(self._next_public_id)
-        for track_index in matching.unmatched_tracks:
-            self.tracks[track_index].missed = True
+        for track_index in assignment.unmatched_tracks:
+            track = self.tracks[track_index]
+            track.missed = not (self.keep_confident and track.confirmed and not track.missed
+                                and track.confidence >= self.min_confidence)
         self.tracks = [t for t in self.tracks if t.confirmed or not t.missed]
-        for det_index in matching.unmatched_detections:
+        for det_index in assignment.births:
             box = detections.xyxy[det_index]
             track = Track(self.motion.start(prepared, box), box, float(detections.scores[det_index]),
                           int(detections.class_ids[det_index]))

@@ -1,0 +1,88 @@
+"""Tracking accuracy and speed of the shipped configs and tracker variants on the labelled
+clips: HOTA, MOTA, IDF1, IDSW and fps per clip and config, as a table and as JSON.
+
+SSDLite runs once per clip on every frame (score >= 0.05) and its boxes are cached in
+``--cache`` (default runs/cache); every config then replays them through the ``motfile``
+detector with its own ``detector.min_score``, on the frames where it would run the
+detector. fps = frames / (tracker time + detector calls x SSDLite's measured ms per call).
+``--live`` runs the real SSDLite in the loop instead (slower; for an end-to-end check).
+
+    python scripts/benchmark_tracking.py                       # every config, every clip
+    python scripts/benchmark_tracking.py --only bytetrack --json runs/bench.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tracker.benchmark import BenchmarkRow, cache_detections, configurations, run_config  # noqa: E402
+from tracker.config import load_settings  # noqa: E402
+from tracker.errors import UserError  # noqa: E402
+from tracker.outputs.summary import write_json_atomic  # noqa: E402
+
+DATA = next((p for p in (REPO.parent / "shared" / "data", Path("/work/shared/data")) if p.is_dir()),
+            REPO.parent / "shared" / "data")
+
+def print_table(rows: list[BenchmarkRow]) -> None:
+    print(f"| config | clip | HOTA | MOTA | IDF1 | IDSW | fps | detector calls |")
+    print("|---|---|---|---|---|---|---|---|")
+    for row in rows:
+        print(f"| {row.config} | {row.clip} | {row.HOTA:.3f} | {row.MOTA:.3f} | {row.IDF1:.3f} | "
+              f"{row.IDSW} | {row.fps:.1f} | {row.detector_calls}/{row.frames} |")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=DATA / "mot", help="folder of MOTChallenge clips")
+    parser.add_argument("--cache", type=Path, default=REPO / "runs" / "cache", help="detection cache folder")
+    parser.add_argument("--runs", type=Path, default=REPO / "runs" / "benchmark", help="tracker outputs")
+    parser.add_argument("--only", action="append", default=[], help="configs whose name contains this")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="extra override applied to every config (for tuning)")
+    parser.add_argument("--live", action="store_true", help="run SSDLite in the loop instead of replaying")
+    parser.add_argument("--json", type=Path, help="also write the rows here")
+    parser.add_argument("--write-baseline", type=Path, metavar="JSON",
+                        help="store HOTA/MOTA/IDF1 per config and clip for the regression test "
+                             "(tests/data/tracking_baseline.json)")
+    args = parser.parse_args(argv)
+    clips = sorted(p for p in args.data.iterdir() if (p / "gt" / "gt.txt").is_file()) if args.data.is_dir() else []
+    if not clips:
+        print(f"error: no MOTChallenge clips in {args.data}", file=sys.stderr)
+        return 2
+    from tracker.config import parse_override
+
+    extra = dict(parse_override(text) for text in args.overrides)
+    rows = []
+    try:
+        for name, (config, overrides) in configurations().items():
+            if args.only and not any(part in name for part in args.only):
+                continue
+            settings = load_settings(config, {**overrides, **extra})
+            for clip in clips:
+                det_file = None if args.live else cache_detections(clip, args.cache)
+                out = args.runs / name.replace(" ", "-") / clip.name
+                rows.append(run_config(clip, settings, det_file, out, name))
+                print(f"{name} / {clip.name}: HOTA {rows[-1].HOTA:.3f}", file=sys.stderr)
+    except UserError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print_table(rows)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps([row.as_dict() for row in rows], indent=1) + "\n")
+    if args.write_baseline:
+        baseline: dict[str, dict] = {}
+        for row in rows:
+            baseline.setdefault(row.config, {})[row.clip] = {"HOTA": row.HOTA, "MOTA": row.MOTA, "IDF1": row.IDF1}
+        write_json_atomic(args.write_baseline, baseline)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

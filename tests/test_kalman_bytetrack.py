@@ -1,0 +1,110 @@
+"""Kalman motion, IoU-plus-distance cost, ByteTrack's two stages and the correlation cue,
+on synthetic scenes with known motion."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tests.synthetic import MovingBox, detections_at, render
+from tracker.config import TrackerSettings
+from tracker.trackers import build_tracker
+from tracker.trackers.assignment import TrackState, TwoStage
+from tracker.trackers.association import iou_distance_cost, iou_matrix
+from tracker.trackers.kalman_filter import BoxKalmanFilter
+from tracker.types import Detections
+
+
+def make(kind: str, **overrides: object):
+    return build_tracker(TrackerSettings(name=kind, **overrides))
+
+
+def ids_on(tracks, truth: np.ndarray) -> set[int]:
+    """Ids of the reported boxes overlapping ``truth`` by IoU > 0.5."""
+    if not len(tracks):
+        return set()
+    overlap = iou_matrix(tracks.xyxy, truth[None].astype(np.float32))[:, 0]
+    return {int(i) for i in tracks.ids[overlap > 0.5]}
+
+
+def test_kalman_filter_learns_velocity_and_predicts_ahead() -> None:
+    obj = MovingBox((20, 40), (3, 1))
+    kf = BoxKalmanFilter(obj.box(0))
+    for t in range(1, 15):
+        kf.predict()
+        kf.update(obj.box(t))
+    for _ in range(5):
+        kf.predict()
+    np.testing.assert_allclose(kf.box, obj.box(19), atol=2.0)
+
+
+def test_iou_distance_cost_orders_disjoint_boxes_by_distance() -> None:
+    track = np.array([[0, 0, 10, 20]], np.float32)
+    dets = np.array([[0, 0, 10, 20], [5, 0, 15, 20], [12, 0, 22, 20], [40, 0, 50, 20]], np.float32)
+    cost = iou_distance_cost(track, dets)[0]
+    assert cost[0] == 0 and cost[1] < 1 < cost[2] < cost[3] < 2
+
+
+def test_crossing_objects_keep_ids_with_kalman_while_the_back_one_is_hidden() -> None:
+    # Two people cross on the same row; while they overlap only the front one is detected.
+    scene = [MovingBox((20, 80), (4, 0), seed=1), MovingBox((260, 80), (-4, 0), seed=2)]
+    for kind in ("kalman", "bytetrack"):
+        tracker = make(kind, confirm_hits=2)
+        seen: dict[int, set[int]] = {0: set(), 1: set()}
+        for t in range(60):
+            hidden = {1} if 24 <= t <= 36 else set()
+            tracks = tracker.update(detections_at(scene, t, hidden), render(scene, t, hidden))
+            for obj in set(range(2)) - hidden:
+                seen[obj] |= ids_on(tracks, scene[obj].box(t))
+        assert len(seen[0]) == len(seen[1]) == 1 and seen[0] != seen[1], (kind, seen)
+
+
+def _turning_object(t: int) -> np.ndarray:
+    """Walks right at 3 px/frame, turns back at frame 20 (while half hidden), walks left."""
+    x = 40 + 3 * t if t <= 20 else 100 - 3 * (t - 20)
+    return np.array([x, 60, x + 40, 140], np.float32)
+
+
+def _score(t: int) -> float:
+    return 0.2 if 18 <= t <= 34 else 0.9  # the detector is unsure while the object is half hidden
+
+
+def test_low_score_boxes_keep_the_id_only_with_the_second_stage() -> None:
+    results = {}
+    for kind in ("bytetrack", "kalman"):
+        tracker = make(kind, confirm_hits=2, high_score=0.5)
+        ids: set[int] = set()
+        for t in range(50):
+            detections = Detections(_turning_object(t)[None], [_score(t)], [0])
+            if kind == "kalman":  # no second stage: low-score boxes are dropped at the detector
+                detections = detections[detections.scores >= 0.5]
+            ids |= ids_on(tracker.update(detections, render([], t)), _turning_object(t))
+        results[kind] = ids
+    assert results["bytetrack"] == {1}
+    assert len(results["kalman"]) == 2  # its prediction walked on while the object turned back
+
+
+def test_second_stage_only_extends_tracks_and_never_starts_one() -> None:
+    association = TwoStage(iou_distance_cost, 1.0, high_score=0.5)
+    tracks = TrackState(np.array([[0, 0, 10, 20], [100, 0, 110, 20]], np.float32), np.zeros(2, np.int32),
+                        np.array([True, False]))
+    detections = Detections(np.array([[1, 0, 11, 20], [101, 0, 111, 20], [200, 0, 210, 20]], np.float32),
+                            [0.2, 0.2, 0.2], [0, 0, 0])
+    result = association.assign(tracks, detections)
+    # Track 0 (seen last time) takes its low-score box; track 1 (already lost) does not.
+    assert result.pairs.tolist() == [[0, 0]]
+    assert result.unmatched_tracks.tolist() == [1] and result.births.tolist() == []
+
+
+def test_correlation_cue_keeps_a_locked_track_through_missed_detections() -> None:
+    scene = [MovingBox((40, 60), (2, 0), seed=5)]
+    shown = {}
+    for kind in ("bytetrack-dlib", "bytetrack"):
+        tracker = make(kind, confirm_hits=1)
+        frames_shown = 0
+        for t in range(30):
+            missed = 15 <= t < 20  # the detector misses a clearly visible object
+            detections = Detections.empty() if missed else detections_at(scene, t)
+            tracks = tracker.update(detections, render(scene, t))
+            frames_shown += bool(missed and ids_on(tracks, scene[0].box(t)) == {1})
+        shown[kind] = frames_shown
+    assert shown == {"bytetrack-dlib": 5, "bytetrack": 0}
