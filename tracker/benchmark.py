@@ -102,7 +102,7 @@ def run_config(sequence: Path, settings: Settings, det_file: Path | None, out_di
     ``det_file`` is None) and score ``out_dir/tracks.txt`` with TrackEval."""
     from detectors import build_detector
     from tracker.evaluation import evaluate_sequence
-    from tracker.pipeline import RunStats, run_pipeline
+    from tracker.pipeline import RunStats, file_sinks, run_pipeline
     from tracker.trackers import build_tracker
 
     settings = settings.model_copy(deep=True)
@@ -113,7 +113,8 @@ def run_config(sequence: Path, settings: Settings, det_file: Path | None, out_di
     stats = RunStats()
     with open_source(str(sequence / "img1")) as source:
         detector = build_detector(settings.detector, source.info.path)
-        run_pipeline(source, detector, build_tracker(settings.tracker), settings, out_dir, stats, progress=False)
+        sinks = file_sinks(out_dir, settings, detector.class_names, source.info.fps)
+        run_pipeline(source, detector, build_tracker(settings.tracker), settings, sinks, stats, progress=False)
     if det_file is not None:
         seconds = stats.timer.seconds["track"] + stats.detector_calls * detect_ms(det_file) / 1000
     else:
