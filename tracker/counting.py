@@ -15,7 +15,6 @@ Per-track state is forgotten when a track ends, so memory stays flat on runs of 
 
 from __future__ import annotations
 
-import time
 from collections import Counter as Tally
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ import cv2
 import numpy as np
 
 from tracker.config import CountingSettings
+from tracker.timing import iso_time
 from tracker.types import Frame, Tracks
 
 Point = tuple[float, float]
@@ -246,8 +246,3 @@ def _event(frame: Frame, track_id: int, class_name: str, kind: str, **fields: An
     event.update({"track_id": track_id, "class": class_name, "event": kind, **fields})
     return event
 
-
-def iso_time(epoch_s: float) -> str:
-    """``2024-05-01T12:00:00.123+0200``: local time with milliseconds and offset."""
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(epoch_s)) + \
-        f".{int(epoch_s * 1000) % 1000:03d}" + time.strftime("%z", time.localtime(epoch_s))

@@ -24,7 +24,7 @@ from tracker.timing import StageTimer
 from tracker.trackers.base import Tracker
 from tracker.types import Detections, Frame
 
-OUTPUT_FILES = ("tracks.txt", "tracks.csv", "annotated.mp4", "summary.json")
+OUTPUT_FILES = ("tracks.txt", "tracks.csv", "annotated.mp4", "summary.json", "events.jsonl")
 
 
 @dataclass
@@ -74,11 +74,14 @@ class DetectionScheduler:
         self._last = frame.index
 
 
-def file_sinks(out_dir: Path, settings: Settings, class_names: tuple[str, ...], fps: float) -> list[FrameSink]:
-    """The standard outputs of a run: tracks.txt, tracks.csv and (unless disabled) annotated.mp4."""
-    sinks: list[FrameSink] = [MOTSink(out_dir / "tracks.txt"), CSVSink(out_dir / "tracks.csv", class_names)]
+def file_sinks(out_dir: Path, settings: Settings, class_names: tuple[str, ...], fps: float,
+               suffix: str = "") -> list[FrameSink]:
+    """The standard outputs of a run: tracks.txt, tracks.csv and (unless disabled) annotated.mp4;
+    ``suffix`` names a segment of a rotated run (``tracks.0001.txt``)."""
+    sinks: list[FrameSink] = [MOTSink(out_dir / f"tracks{suffix}.txt"),
+                              CSVSink(out_dir / f"tracks{suffix}.csv", class_names)]
     if settings.output.video:
-        sinks.append(VideoSink(out_dir / "annotated.mp4", settings.output.fps or fps, settings.output.codec))
+        sinks.append(VideoSink(out_dir / f"annotated{suffix}.mp4", settings.output.fps or fps, settings.output.codec))
     return sinks
 
 
@@ -111,6 +114,8 @@ def run_pipeline(source: FrameSource, detector: Detector, tracker: Tracker, sett
             bar = closing.enter_context(
                 tqdm(total=total, unit="frame", disable=not progress, dynamic_ncols=True, desc="tracking"))
             for frame in _timed_frames(source, timer):
+                if frame.after_gap and hasattr(tracker, "reset"):
+                    tracker.reset()  # a live stream came back: no track continues across the gap
                 detections: Detections | None = None
                 reason = scheduler.reason(frame, tracker.redetect_reason)
                 if reason:

@@ -17,7 +17,8 @@ EPILOG = """\
 sources: a video file, a folder of images (read in name order, e.g. MOTChallenge img1/),
 a webcam index (0) or a stream URL (rtsp://, http://).
 
-outputs in DIR: annotated.mp4, tracks.txt (MOTChallenge), tracks.csv, summary.json.
+outputs in DIR: annotated.mp4, tracks.txt (MOTChallenge), tracks.csv, summary.json, and events.jsonl
+when counting lines or zones are configured (counting.lines, counting.zones).
 
 every config setting (override any with --set SECTION.KEY=VALUE):
 """ + describe_settings()
@@ -89,7 +90,8 @@ def run(args: argparse.Namespace) -> int:
     from detectors import build_detector
     from tracker.capture import open_source
     from tracker.outputs.summary import write_json_atomic
-    from tracker.pipeline import RunStats, file_sinks, run_pipeline
+    from tracker.outputs.assemble import build_outputs
+    from tracker.pipeline import RunStats, run_pipeline
     from tracker.trackers import build_tracker
 
     tracker = build_tracker(settings.tracker)
@@ -97,10 +99,11 @@ def run(args: argparse.Namespace) -> int:
         detector = build_detector(settings.detector, source.info.path)
         _raise_interrupt_on_sigterm()
         stats = RunStats()
+        outputs = None
         started = time.time()
         try:
-            sinks = file_sinks(args.output, settings, detector.class_names, source.info.fps)
-            run_pipeline(source, detector, tracker, settings, sinks, stats,
+            outputs = build_outputs(args.output, settings, detector.class_names, source.info.fps)
+            run_pipeline(source, detector, tracker, settings, outputs.sinks, stats,
                          max_frames=args.max_frames, progress=not args.quiet)
         finally:
             summary = {
@@ -108,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
                            "frame_count": source.info.frame_count, "live": source.info.live},
                 "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
                 **stats.as_dict(),
+                **(outputs.summary() if outputs else {}),
                 "config": settings_as_dict(settings),
                 "config_file": str(args.config) if args.config else "configs/default.yaml",
                 "platform": {"python": platform.python_version(), "machine": platform.machine()},
