@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     from tracker.trackers import build_tracker
 
     tracker = build_tracker(settings.tracker)
-    with open_source(args.source) as source:
+    with open_source(args.source, settings.live) as source:
         detector = build_detector(settings.detector, source.info.path)
         _raise_interrupt_on_sigterm()
         stats = RunStats()
@@ -108,7 +108,8 @@ def run(args: argparse.Namespace) -> int:
         finally:
             summary = {
                 "source": {"name": source.info.name, "fps": source.info.fps,
-                           "frame_count": source.info.frame_count, "live": source.info.live},
+                           "frame_count": source.info.frame_count, "live": source.info.live,
+                           **source.stats()},
                 "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
                 **stats.as_dict(),
                 **(outputs.summary() if outputs else {}),
