@@ -42,6 +42,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-video", action="store_true", help="do not write annotated.mp4")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override any config setting, e.g. --set tracker.max_disappeared=50 (repeatable)")
+    parser.add_argument("--serve", metavar="HOST:PORT",
+                        help="live view in a browser at http://HOST:PORT/ (annotated stream, counts, fps); "
+                             "PORT alone binds 127.0.0.1")
+    parser.add_argument("--display", action="store_true", help="show the annotated frames in a window (needs a GUI)")
     parser.add_argument("--max-frames", type=int, metavar="N", help="stop after N frames")
     parser.add_argument("--overwrite", action="store_true", help="replace the outputs of an earlier run in DIR")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -74,6 +78,16 @@ def _prepare_output_dir(out_dir: Path, overwrite: bool) -> None:
         raise UserError(f"cannot create output folder {out_dir}: {error.strerror}") from None
 
 
+def _check_live_outputs(args: argparse.Namespace) -> None:
+    """Fail before any work when --serve or --display cannot work."""
+    from tracker.outputs.live_view import gui_available, parse_host_port
+
+    if args.serve is not None:
+        parse_host_port(args.serve)
+    if args.display and (reason := gui_available()):
+        raise UserError(reason)
+
+
 def _raise_interrupt_on_sigterm() -> None:
     def handler(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
@@ -85,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
     if args.max_frames is not None and args.max_frames < 1:
         raise UserError("--max-frames must be at least 1")
     settings = load_settings(args.config, _overrides(args))
+    _check_live_outputs(args)
     _prepare_output_dir(args.output, args.overwrite)
 
     from detectors import build_detector
@@ -102,7 +117,8 @@ def run(args: argparse.Namespace) -> int:
         outputs = None
         started = time.time()
         try:
-            outputs = build_outputs(args.output, settings, detector.class_names, source.info.fps)
+            outputs = build_outputs(args.output, settings, detector.class_names, source.info.fps,
+                                    serve=args.serve, display=args.display)
             run_pipeline(source, detector, tracker, settings, outputs.sinks, stats,
                          max_frames=args.max_frames, progress=not args.quiet)
         finally:

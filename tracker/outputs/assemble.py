@@ -31,8 +31,16 @@ class RunOutputs:
         return extra
 
 
-def build_outputs(out_dir: Path, settings: Settings, class_names: tuple[str, ...], fps: float) -> RunOutputs:
+def build_outputs(out_dir: Path, settings: Settings, class_names: tuple[str, ...], fps: float, *,
+                  serve: str | None = None, display: bool = False) -> RunOutputs:
+    """``serve``: ``HOST:PORT`` (or ``PORT``) for the live view; ``display``: an OpenCV window."""
+    from tracker.outputs.live_view import DisplaySink, LiveViewSink, parse_host_port
     from tracker.pipeline import file_sinks
+
+    if display:
+        outputs_display: list[FrameSink] = [DisplaySink()]  # fails fast, before any file is made
+    else:
+        outputs_display = []
 
     outputs = RunOutputs()
     output = settings.output
@@ -49,4 +57,8 @@ def build_outputs(out_dir: Path, settings: Settings, class_names: tuple[str, ...
         outputs.counter = counter
         outputs.sinks.append(CountingSink(counter, EventLog(lambda: out_dir / f"events{suffix()}.jsonl")))
     outputs.sinks += [outputs.rotation] if outputs.rotation else file_sinks(out_dir, settings, class_names, fps)
+    if serve is not None:
+        counts = outputs.counter.summary if outputs.counter else None
+        outputs.sinks.append(LiveViewSink(*parse_host_port(serve), counts=counts))
+    outputs.sinks += outputs_display
     return outputs
