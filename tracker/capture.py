@@ -132,7 +132,12 @@ class LiveSource(FrameSource):
 
     def _open(self) -> cv2.VideoCapture | None:
         if isinstance(self._target, int):
-            capture = cv2.VideoCapture(self._target)
+            previous = cv2.utils.logging.getLogLevel()
+            cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)  # "index out of range" noise
+            try:
+                capture = cv2.VideoCapture(self._target)
+            finally:
+                cv2.utils.logging.setLogLevel(previous)
         else:
             capture = cv2.VideoCapture(self._target, cv2.CAP_FFMPEG, [
                 cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, int(self.settings.open_timeout_s * 1000),
