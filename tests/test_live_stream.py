@@ -148,6 +148,12 @@ def test_track_cli_on_a_stream_survives_a_restart_and_stops_cleanly_on_sigint(tm
     assert "dropped_frames" in source
     rows = (out / "tracks.csv").read_text().splitlines()
     assert rows[0].endswith("wall_time") and rows[-1].split(",")[-1].startswith("20")
+    # tracks are closed across the gap: no id lives on both sides of it
+    gap = source["gaps"][0]
+    table = [row.split(",") for row in rows[1:]]
+    before = {r[2] for r in table if float(r[1]) < gap["lost_at"]}
+    after = {r[2] for r in table if float(r[1]) > gap["lost_at"] + gap["seconds"]}
+    assert before and after and not before & after
     video = cv2.VideoCapture(str(out / "annotated.mp4"))
     decoded = 0
     while video.read()[0]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import platform
+import re
 import signal
 import sys
 import time
@@ -64,14 +65,21 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     return overrides
 
 
+SEGMENT_NAME = re.compile(r"^(tracks\.\d{4}\.(txt|csv)|annotated\.\d{4}\.mp4|events\.\d{4}\.jsonl)$")
+
+
 def _prepare_output_dir(out_dir: Path, overwrite: bool) -> None:
     from tracker.pipeline import OUTPUT_FILES
 
     if out_dir.exists() and not out_dir.is_dir():
         raise UserError(f"output path exists and is not a folder: {out_dir}")
     existing = [name for name in OUTPUT_FILES if (out_dir / name).exists()]
+    segments = sorted(p for p in out_dir.iterdir() if SEGMENT_NAME.match(p.name)) if out_dir.is_dir() else []
+    existing += [path.name for path in segments[:3]]
     if existing and not overwrite:
         raise UserError(f"{out_dir} already holds {', '.join(existing)}; use --overwrite or another -o")
+    for path in segments + [out_dir / name for name in existing]:  # no stale file mixes with this run's
+        path.unlink(missing_ok=True)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:

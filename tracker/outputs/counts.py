@@ -34,7 +34,7 @@ class EventLog:
         path = self.path_for()
         if path != self._path:
             self.close()
-            self._path, self._file = path, path.open("a")
+            self._path, self._file = path, path.open("w")
         if events:
             assert self._file is not None
             self._file.writelines(json.dumps(event) + "\n" for event in events)
