@@ -77,9 +77,10 @@ class FpsMeter:
 
 class LiveViewSink:
     """Serves the annotated frames at ``/stream.mjpg``, a page at ``/`` and ``/stats.json``.
-    Frames are JPEG-encoded only while someone watches."""
+    Frames are JPEG-encoded only while someone watches, and at most ``MAX_FPS`` a second."""
 
     wants_image = True
+    MAX_FPS = 20.0
 
     def __init__(self, host: str, port: int, counts: Callable[[], dict[str, Any]] | None = None,
                  quality: int = 80) -> None:
@@ -87,6 +88,7 @@ class LiveViewSink:
         self.quality = quality
         self._fps = FpsMeter()
         self._state: dict[str, Any] = {"fps": 0.0, "frame": 0, "tracks": 0}
+        self._last_published = 0.0
         try:
             self.server = MjpegServer(host, port, page=lambda: PAGE, stats=self.stats)
         except OSError as error:
@@ -99,7 +101,9 @@ class LiveViewSink:
     def write(self, result: FrameResult) -> None:
         self._state = {"fps": round(self._fps.tick(), 1), "frame": result.frame.index + 1,
                        "tracks": len(result.tracks)}
-        if self.server.clients and result.annotated is not None:
+        now = time.perf_counter()
+        if self.server.clients and result.annotated is not None and now - self._last_published >= 1 / self.MAX_FPS:
+            self._last_published = now
             ok, jpeg = cv2.imencode(".jpg", result.annotated, [cv2.IMWRITE_JPEG_QUALITY, self.quality])
             if ok:
                 self.server.publish(jpeg.tobytes())
