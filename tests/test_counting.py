@@ -178,3 +178,22 @@ def test_wall_time_appears_in_events() -> None:
     events += c.update(Frame(1, 0.1, IMAGE, wall_time=1_700_000_000.35), tracks_at({1: (150, 110)}))
     assert len(events) == 1 and events[0]["wall_time"].startswith("2023-11-1")
     assert ".350" in events[0]["wall_time"]
+
+
+@pytest.mark.parametrize("counting, message", [
+    ({"lines": [{"name": "a", "points": [[1, 2]]}]}, "at least 2 items"),
+    ({"lines": [{"name": "a", "points": [[1, 2], [1, 2]]}]}, "its two points are the same"),
+    ({"lines": [{"name": "a", "points": [[1, 2], [1, 3]]}], "zones": [{"name": "a", "polygon": [[0, 0], [1, 0], [1, 1]]}]},
+     "a used twice"),
+    ({"anchor": "top"}, "counting.anchor"),
+])
+def test_bad_counting_config_is_one_clear_error(tmp_path, counting: dict, message: str) -> None:
+    import yaml
+
+    from tracker.config import load_settings
+    from tracker.errors import UserError
+
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump({"counting": counting}))
+    with pytest.raises(UserError, match=message):
+        load_settings(path)

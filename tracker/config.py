@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from tracker.errors import UserError
 
@@ -67,6 +67,12 @@ class CountingLine(_Strict):
     points: list[tuple[float, float]] = Field(
         min_length=2, max_length=2, description="the segment's two end points [[x1, y1], [x2, y2]] in pixels")
 
+    @model_validator(mode="after")
+    def _has_length(self) -> CountingLine:
+        if self.points[0] == self.points[1]:
+            raise ValueError(f"line '{self.name}': its two points are the same")
+        return self
+
 class CountingZone(_Strict):
     name: str = Field(description="name used in events.jsonl and summary.json")
     polygon: list[tuple[float, float]] = Field(min_length=3, description="corners [[x, y], ...] in pixels")
@@ -84,6 +90,13 @@ class CountingSettings(_Strict):
         3, ge=1, description="frames a track must spend on each side of a line (or in/out of a zone) to count")
     count_at_track_end: bool = Field(
         True, description="count a crossing whose track ends on the far side sooner (lines near the frame edge)")
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> CountingSettings:
+        names = [item.name for item in (*self.lines, *self.zones)]
+        if duplicates := sorted({name for name in names if names.count(name) > 1}):
+            raise ValueError(f"line and zone names must differ: {', '.join(duplicates)} used twice")
+        return self
 
 class LiveSettings(_Strict):
     open_timeout_s: float = Field(10.0, gt=0, description="live sources: give up opening (or reopening) after this")
