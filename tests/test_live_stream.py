@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+import random
 import signal
 import subprocess
 import sys
@@ -39,13 +40,20 @@ class Camera:
         self.process: subprocess.Popen | None = None
 
     def start(self, fps: float = 25.0, scale: float = 1.0) -> Camera:
-        self.process = subprocess.Popen(
-            [sys.executable, str(SERVER), str(self.clip), "--port", str(self.port), "--fps", str(fps),
-             "--scale", str(scale), "--seconds", "60"], stdout=subprocess.PIPE, text=True)
-        line = self.process.stdout.readline()
-        assert line.startswith("PORT"), line
-        self.port = int(line.split()[1])
-        return self
+        # a fixed port below the ephemeral range, so that no outgoing connection takes it
+        # while the camera is down; another free one is tried when it is in use
+        for attempt in range(20):
+            port = self.port or random.randrange(20000, 32000)
+            self.process = subprocess.Popen(
+                [sys.executable, str(SERVER), str(self.clip), "--port", str(port), "--fps", str(fps),
+                 "--scale", str(scale), "--seconds", "60"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            line = self.process.stdout.readline()
+            if line.startswith("PORT"):
+                self.port = int(line.split()[1])
+                return self
+            self.process.wait(10)
+            assert not self.port, f"camera could not listen on its port again: {self.process.stderr.read()}"
+        raise AssertionError("no free port for the camera")
 
     @property
     def url(self) -> str:

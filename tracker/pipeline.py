@@ -16,6 +16,7 @@ from tqdm import tqdm
 from detectors.base import Detector
 from tracker.capture import FrameSource
 from tracker.config import PipelineSettings, Settings
+from tracker.interrupts import STOP
 from tracker.outputs.annotator import Annotator
 from tracker.outputs.base import FrameResult, FrameSink
 from tracker.outputs.track_files import CSVSink, MOTSink
@@ -99,7 +100,8 @@ def run_pipeline(source: FrameSource, detector: Detector, tracker: Tracker, sett
                  sinks: Sequence[FrameSink], stats: RunStats, *, max_frames: int | None = None,
                  progress: bool = True) -> None:
     """Process ``source`` into ``sinks``, filling ``stats`` as it goes. Ctrl-C
-    (KeyboardInterrupt) stops the loop after the current frame; on any exit every sink is
+    (KeyboardInterrupt) stops the loop after the current frame (with ``interrupts.STOP``
+    installed, a frame being processed is finished first); on any exit every sink is
     closed, so each output is valid up to the last processed frame."""
     timer = stats.timer
     scheduler = DetectionScheduler(settings.pipeline)
@@ -114,6 +116,7 @@ def run_pipeline(source: FrameSource, detector: Detector, tracker: Tracker, sett
             bar = closing.enter_context(
                 tqdm(total=total, unit="frame", disable=not progress, dynamic_ncols=True, desc="tracking"))
             for frame in _timed_frames(source, timer):
+                STOP.frame_started()  # a stop signal now waits until this frame is written
                 if frame.after_gap and hasattr(tracker, "reset"):
                     tracker.reset()  # a live stream came back: no track continues across the gap
                 detections: Detections | None = None
@@ -141,6 +144,7 @@ def run_pipeline(source: FrameSource, detector: Detector, tracker: Tracker, sett
                     for sink in sinks:
                         sink.write(result)
                 bar.update(1)
+                STOP.frame_finished()
                 if stats.frames % 10 == 0:
                     bar.set_postfix(fps=f"{fps:.1f}", tracks=len(tracks))
                 if max_frames is not None and stats.frames >= max_frames:
@@ -152,4 +156,5 @@ def run_pipeline(source: FrameSource, detector: Detector, tracker: Tracker, sett
         stats.stopped_by = "error"
         raise
     finally:
+        STOP.reset()
         stats.wall_s = time.perf_counter() - start

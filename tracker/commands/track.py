@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import platform
 import re
-import signal
 import sys
 import time
 from pathlib import Path
@@ -96,13 +95,6 @@ def _check_live_outputs(args: argparse.Namespace) -> None:
         raise UserError(reason)
 
 
-def _raise_interrupt_on_sigterm() -> None:
-    def handler(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, handler)
-
-
 def run(args: argparse.Namespace) -> int:
     if args.max_frames is not None and args.max_frames < 1:
         raise UserError("--max-frames must be at least 1")
@@ -112,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
 
     from detectors import build_detector
     from tracker.capture import open_source
+    from tracker.interrupts import STOP
     from tracker.outputs.summary import write_json_atomic
     from tracker.outputs.assemble import build_outputs
     from tracker.pipeline import RunStats, run_pipeline
@@ -120,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
     tracker = build_tracker(settings.tracker)
     with open_source(args.source, settings.live) as source:
         detector = build_detector(settings.detector, source.info.path)
-        _raise_interrupt_on_sigterm()
+        STOP.install()  # SIGINT/SIGTERM: finish the frame, close the outputs, exit 0
         stats = RunStats()
         outputs = None
         started = time.time()
