@@ -7,15 +7,20 @@ frame rate, its frame count when finite, and whether it is live.
 from __future__ import annotations
 
 import configparser
+import dataclasses
 import re
+import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
 
+from tracker.config import LiveSettings
 from tracker.errors import UserError
 from tracker.types import Frame
 
@@ -46,6 +51,10 @@ class FrameSource:
     def close(self) -> None:
         """Release the underlying file, camera or stream."""
 
+    def stats(self) -> dict[str, Any]:
+        """What the source measured (dropped frames, reconnects), for ``summary.json``."""
+        return {}
+
     def __enter__(self) -> FrameSource:
         return self
 
@@ -54,32 +63,28 @@ class FrameSource:
 
 
 class VideoCaptureSource(FrameSource):
-    """A video file, webcam or stream read through OpenCV/FFmpeg."""
+    """A video file read through OpenCV/FFmpeg: every frame, in order, timed by the frame rate."""
 
-    def __init__(self, target: str | int, name: str, live: bool, path: Path | None) -> None:
-        self._capture = cv2.VideoCapture(target, cv2.CAP_FFMPEG) if isinstance(target, str) \
-            else cv2.VideoCapture(target)
+    def __init__(self, path: Path) -> None:
+        self._capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
         if not self._capture.isOpened():
-            kind = "video" if path else "camera or stream"
-            raise UserError(f"cannot open {kind}: {name}")
+            raise UserError(f"cannot open video: {path}")
         ok, first = self._capture.read()
         if not ok or first is None:
             self._capture.release()
-            raise UserError(f"cannot decode any frame from {name} (corrupt or unsupported video?)")
+            raise UserError(f"cannot decode any frame from {path} (corrupt or unsupported video?)")
         self._first: np.ndarray | None = first
         fps = self._capture.get(cv2.CAP_PROP_FPS)
         fps = fps if 0 < fps < 1000 else DEFAULT_FPS
-        count = int(self._capture.get(cv2.CAP_PROP_FRAME_COUNT)) if not live else 0
-        self.info = SourceInfo(name, fps, count if count > 0 else None, live, path)
+        count = int(self._capture.get(cv2.CAP_PROP_FRAME_COUNT))
+        self.info = SourceInfo(str(path), fps, count if count > 0 else None, False, path)
 
     def __iter__(self) -> Iterator[Frame]:
-        start = time.time()
         index = 0
         image = self._first
         self._first = None
         while image is not None:
-            time_s = time.time() - start if self.info.live else index / self.info.fps
-            yield Frame(index, time_s, image)
+            yield Frame(index, index / self.info.fps, image)
             index += 1
             ok, image = self._capture.read()
             if not ok:
@@ -87,6 +92,140 @@ class VideoCaptureSource(FrameSource):
 
     def close(self) -> None:
         self._capture.release()
+
+
+class LiveSource(FrameSource):
+    """A webcam or stream read by a reader thread that keeps only the newest frame: when the
+    loop is slower than the camera, stale frames are dropped (and counted) instead of queueing,
+    so latency never builds up. When the stream ends or stalls (``read_timeout_s``) it
+    reconnects with doubling waits; the first frame after a gap has ``after_gap`` set and may
+    have another size. Frames carry ``wall_time``; ``index`` counts every frame received."""
+
+    MAX_GAPS_KEPT = 100
+
+    def __init__(self, target: str | int, name: str, settings: LiveSettings) -> None:
+        self._target = target
+        self.settings = settings
+        capture = self._open()
+        if capture is None:
+            raise UserError(f"cannot open camera or stream: {name}")
+        ok, first = capture.read()
+        if not ok or first is None:
+            capture.release()
+            raise UserError(f"cannot decode any frame from {name}")
+        fps = capture.get(cv2.CAP_PROP_FPS)
+        self.info = SourceInfo(name, fps if 0 < fps < 1000 else DEFAULT_FPS, None, True, None)
+        self.frames_received = 0
+        self.dropped_frames = 0
+        self.reconnects = 0
+        self.gaps: deque[dict[str, Any]] = deque(maxlen=self.MAX_GAPS_KEPT)
+        self.frame_sizes: list[tuple[int, int]] = []
+        self.lost = False
+        self._newest: Frame | None = None
+        self._ended = False
+        self._ready = threading.Condition()
+        self._stop = threading.Event()
+        self._start = time.time()
+        self._reader = threading.Thread(target=self._read_loop, args=(capture, first), name="frame-reader",
+                                        daemon=True)
+        self._reader.start()
+
+    def _open(self) -> cv2.VideoCapture | None:
+        if isinstance(self._target, int):
+            previous = cv2.utils.logging.getLogLevel()
+            cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)  # "index out of range" noise
+            try:
+                capture = cv2.VideoCapture(self._target)
+            finally:
+                cv2.utils.logging.setLogLevel(previous)
+        else:
+            capture = cv2.VideoCapture(self._target, cv2.CAP_FFMPEG, [
+                cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, int(self.settings.open_timeout_s * 1000),
+                cv2.CAP_PROP_READ_TIMEOUT_MSEC, int(self.settings.read_timeout_s * 1000)])
+        if capture.isOpened():
+            return capture
+        capture.release()
+        return None
+
+    def _read_loop(self, capture: cv2.VideoCapture | None, image: np.ndarray | None) -> None:
+        after_gap = False
+        try:
+            while not self._stop.is_set():
+                if image is None:
+                    if capture is not None:
+                        capture.release()
+                    capture, image = self._reconnect()
+                    if capture is None:
+                        self.lost = not self._stop.is_set()
+                        return
+                    after_gap = True
+                now = time.time()
+                size = (int(image.shape[1]), int(image.shape[0]))
+                if not self.frame_sizes or self.frame_sizes[-1] != size:
+                    self.frame_sizes.append(size)
+                self._hand_over(Frame(self.frames_received, now - self._start, image, wall_time=now,
+                                      after_gap=after_gap))
+                self.frames_received += 1
+                after_gap = False
+                ok, image = capture.read()
+                if not ok:
+                    image = None
+        finally:
+            if capture is not None:
+                capture.release()
+            with self._ready:
+                self._ended = True
+                self._ready.notify_all()
+
+    def _reconnect(self) -> tuple[cv2.VideoCapture | None, np.ndarray | None]:
+        """Reopen with doubling waits until a frame comes, the source is closed, or ``give_up_after_s``."""
+        lost_at = time.time()
+        wait = self.settings.reconnect_initial_s
+        attempts = 0
+        while not self._stop.wait(wait):
+            attempts += 1
+            capture = self._open()
+            if capture is not None:
+                ok, image = capture.read()
+                if ok and image is not None:
+                    self.reconnects += 1
+                    self.gaps.append({"lost_at": round(lost_at - self._start, 3), "seconds": round(time.time() - lost_at, 3),
+                                      "attempts": attempts})
+                    return capture, image
+                capture.release()
+            give_up = self.settings.give_up_after_s
+            if give_up is not None and time.time() - lost_at >= give_up:
+                break
+            wait = min(wait * 2, self.settings.reconnect_max_s)
+        return None, None
+
+    def _hand_over(self, frame: Frame) -> None:
+        with self._ready:
+            if self._newest is not None:
+                self.dropped_frames += 1
+                if self._newest.after_gap:  # the gap mark survives the drop
+                    frame = dataclasses.replace(frame, after_gap=True)
+            self._newest = frame
+            self._ready.notify_all()
+
+    def __iter__(self) -> Iterator[Frame]:
+        while True:
+            with self._ready:
+                while self._newest is None and not self._ended:
+                    self._ready.wait(0.5)
+                frame, self._newest = self._newest, None
+            if frame is None:
+                return
+            yield frame
+
+    def close(self) -> None:
+        self._stop.set()
+        self._reader.join(timeout=self.settings.read_timeout_s + 1)
+
+    def stats(self) -> dict[str, Any]:
+        return {"frames_received": self.frames_received, "dropped_frames": self.dropped_frames,
+                "reconnects": self.reconnects, "gaps": list(self.gaps),
+                "frame_sizes": [list(size) for size in self.frame_sizes], "lost": self.lost}
 
 
 class ImageFolderSource(FrameSource):
@@ -119,12 +258,13 @@ def _seqinfo_fps(folder: Path) -> float | None:
     return None
 
 
-def open_source(text: str) -> FrameSource:
-    """Open ``text``: a webcam index (``0``), a stream URL, an image folder or a video file."""
+def open_source(text: str, live: LiveSettings | None = None) -> FrameSource:
+    """Open ``text``: a webcam index (``0``), a stream URL, an image folder or a video file.
+    Webcams and streams are read by a ``LiveSource`` configured by ``live``."""
     if text.isdigit():
-        return VideoCaptureSource(int(text), f"camera {text}", live=True, path=None)
+        return LiveSource(int(text), f"camera {text}", live or LiveSettings())
     if _URL.match(text):
-        return VideoCaptureSource(text, text, live=True, path=None)
+        return LiveSource(text, text, live or LiveSettings())
     path = Path(text)
     if not path.exists():
         raise UserError(f"source not found: {text}")
@@ -137,4 +277,4 @@ def open_source(text: str) -> FrameSource:
             handle.read(1)
     except OSError as error:
         raise UserError(f"cannot read {text}: {error.strerror}") from None
-    return VideoCaptureSource(str(path), str(path), live=False, path=path)
+    return VideoCaptureSource(path)

@@ -7,10 +7,10 @@ and wrong types are errors that name the key and the file.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from tracker.errors import UserError
 
@@ -65,12 +65,62 @@ class OutputSettings(_Strict):
     codec: str = Field("mp4v", min_length=4, max_length=4, description="FourCC of the annotated video")
     trail: int = Field(20, ge=0, description="points in each track's drawn trail")
     fps: float | None = Field(None, gt=0, description="frame rate of the output (default: the source's)")
+    rotate_minutes: float | None = Field(
+        None, gt=0, description="start new numbered output files (tracks.0001.txt, ...) every this many minutes")
+    rotate_mb: float | None = Field(
+        None, gt=0, description="start new numbered output files when the current ones reach this many MB")
+
+class CountingLine(_Strict):
+    name: str = Field(description="name used in events.jsonl and summary.json")
+    points: list[tuple[float, float]] = Field(
+        min_length=2, max_length=2, description="the segment's two end points [[x1, y1], [x2, y2]] in pixels")
+
+    @model_validator(mode="after")
+    def _has_length(self) -> CountingLine:
+        if self.points[0] == self.points[1]:
+            raise ValueError(f"line '{self.name}': its two points are the same")
+        return self
+
+class CountingZone(_Strict):
+    name: str = Field(description="name used in events.jsonl and summary.json")
+    polygon: list[tuple[float, float]] = Field(min_length=3, description="corners [[x, y], ...] in pixels")
+
+class CountingSettings(_Strict):
+    lines: list[CountingLine] = Field(
+        default_factory=list,
+        description="counting segments [{name, points: [[x1,y1],[x2,y2]]}]; 'in' = crossing to the right-hand "
+                    "side walking from the first point to the second (a line drawn left to right: moving down)")
+    zones: list[CountingZone] = Field(
+        default_factory=list, description="zones [{name, polygon: [[x,y],...]}]: inside now, entries, exits, dwell")
+    anchor: Literal["bottom_center", "center"] = Field(
+        "bottom_center", description="the point of each box that crosses lines and enters zones")
+    min_frames_each_side: int = Field(
+        3, ge=1, description="frames a track must spend on each side of a line (or in/out of a zone) to count")
+    count_at_track_end: bool = Field(
+        True, description="count a crossing whose track ends on the far side sooner (lines near the frame edge)")
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> CountingSettings:
+        names = [item.name for item in (*self.lines, *self.zones)]
+        if duplicates := sorted({name for name in names if names.count(name) > 1}):
+            raise ValueError(f"line and zone names must differ: {', '.join(duplicates)} used twice")
+        return self
+
+class LiveSettings(_Strict):
+    open_timeout_s: float = Field(10.0, gt=0, description="live sources: give up opening (or reopening) after this")
+    read_timeout_s: float = Field(5.0, gt=0, description="live sources: a read stalled this long counts as a lost stream")
+    reconnect_initial_s: float = Field(0.5, gt=0, description="live sources: first wait before reconnecting")
+    reconnect_max_s: float = Field(10.0, gt=0, description="live sources: longest wait between reconnects (doubling)")
+    give_up_after_s: float | None = Field(
+        None, gt=0, description="live sources: end the run after this long without frames (default: retry forever)")
 
 class Settings(_Strict):
     detector: DetectorSettings = DetectorSettings()
     tracker: TrackerSettings = TrackerSettings()
     pipeline: PipelineSettings = PipelineSettings()
     output: OutputSettings = OutputSettings()
+    counting: CountingSettings = CountingSettings()
+    live: LiveSettings = LiveSettings()
 
 def _format_validation_error(error: ValidationError, origin: str) -> str:
     first = error.errors()[0]
@@ -130,7 +180,8 @@ def describe_settings() -> str:
     for section_name, section_field in Settings.model_fields.items():
         model: type[BaseModel] = section_field.annotation  # type: ignore[assignment]
         for key, field in model.model_fields.items():
-            lines.append(f"  {section_name}.{key} (default {field.default!r}): {field.description}")
+            default = field.default_factory() if field.default_factory else field.default  # type: ignore[call-arg]
+            lines.append(f"  {section_name}.{key} (default {default!r}): {field.description}")
     return "\n".join(lines)
 
 def settings_as_dict(settings: Settings) -> dict[str, Any]:

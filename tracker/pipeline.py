@@ -16,6 +16,7 @@ from tqdm import tqdm
 from detectors.base import Detector
 from tracker.capture import FrameSource
 from tracker.config import PipelineSettings, Settings
+from tracker.interrupts import STOP
 from tracker.outputs.annotator import Annotator
 from tracker.outputs.base import FrameResult, FrameSink
 from tracker.outputs.track_files import CSVSink, MOTSink
@@ -24,7 +25,7 @@ from tracker.timing import StageTimer
 from tracker.trackers.base import Tracker
 from tracker.types import Detections, Frame
 
-OUTPUT_FILES = ("tracks.txt", "tracks.csv", "annotated.mp4", "summary.json")
+OUTPUT_FILES = ("tracks.txt", "tracks.csv", "annotated.mp4", "summary.json", "events.jsonl")
 
 
 @dataclass
@@ -74,11 +75,14 @@ class DetectionScheduler:
         self._last = frame.index
 
 
-def file_sinks(out_dir: Path, settings: Settings, class_names: tuple[str, ...], fps: float) -> list[FrameSink]:
-    """The standard outputs of a run: tracks.txt, tracks.csv and (unless disabled) annotated.mp4."""
-    sinks: list[FrameSink] = [MOTSink(out_dir / "tracks.txt"), CSVSink(out_dir / "tracks.csv", class_names)]
+def file_sinks(out_dir: Path, settings: Settings, class_names: tuple[str, ...], fps: float,
+               suffix: str = "") -> list[FrameSink]:
+    """The standard outputs of a run: tracks.txt, tracks.csv and (unless disabled) annotated.mp4;
+    ``suffix`` names a segment of a rotated run (``tracks.0001.txt``)."""
+    sinks: list[FrameSink] = [MOTSink(out_dir / f"tracks{suffix}.txt"),
+                              CSVSink(out_dir / f"tracks{suffix}.csv", class_names)]
     if settings.output.video:
-        sinks.append(VideoSink(out_dir / "annotated.mp4", settings.output.fps or fps, settings.output.codec))
+        sinks.append(VideoSink(out_dir / f"annotated{suffix}.mp4", settings.output.fps or fps, settings.output.codec))
     return sinks
 
 
@@ -96,7 +100,8 @@ def run_pipeline(source: FrameSource, detector: Detector, tracker: Tracker, sett
                  sinks: Sequence[FrameSink], stats: RunStats, *, max_frames: int | None = None,
                  progress: bool = True) -> None:
     """Process ``source`` into ``sinks``, filling ``stats`` as it goes. Ctrl-C
-    (KeyboardInterrupt) stops the loop after the current frame; on any exit every sink is
+    (KeyboardInterrupt) stops the loop after the current frame (with ``interrupts.STOP``
+    installed, a frame being processed is finished first); on any exit every sink is
     closed, so each output is valid up to the last processed frame."""
     timer = stats.timer
     scheduler = DetectionScheduler(settings.pipeline)
@@ -111,6 +116,9 @@ def run_pipeline(source: FrameSource, detector: Detector, tracker: Tracker, sett
             bar = closing.enter_context(
                 tqdm(total=total, unit="frame", disable=not progress, dynamic_ncols=True, desc="tracking"))
             for frame in _timed_frames(source, timer):
+                STOP.frame_started()  # a stop signal now waits until this frame is written
+                if frame.after_gap and hasattr(tracker, "reset"):
+                    tracker.reset()  # a live stream came back: no track continues across the gap
                 detections: Detections | None = None
                 reason = scheduler.reason(frame, tracker.redetect_reason)
                 if reason:
@@ -136,6 +144,7 @@ def run_pipeline(source: FrameSource, detector: Detector, tracker: Tracker, sett
                     for sink in sinks:
                         sink.write(result)
                 bar.update(1)
+                STOP.frame_finished()
                 if stats.frames % 10 == 0:
                     bar.set_postfix(fps=f"{fps:.1f}", tracks=len(tracks))
                 if max_frames is not None and stats.frames >= max_frames:
@@ -147,4 +156,5 @@ def run_pipeline(source: FrameSource, detector: Detector, tracker: Tracker, sett
         stats.stopped_by = "error"
         raise
     finally:
+        STOP.reset()
         stats.wall_s = time.perf_counter() - start

@@ -13,11 +13,16 @@ import numpy as np
 @dataclass(frozen=True)
 class Frame:
     """One decoded frame. ``index`` is 0-based; ``time_s`` is seconds since the start
-    (from the file's frame rate, or wall-clock for live sources). ``image`` is BGR uint8."""
+    (from the file's frame rate, or wall-clock for live sources). ``image`` is BGR uint8.
+    Live sources also give ``wall_time`` (seconds since the epoch, when the frame arrived) and
+    mark the first frame after a lost stream came back with ``after_gap``: tracks do not
+    continue across it."""
 
     index: int
     time_s: float
     image: np.ndarray
+    wall_time: float | None = None
+    after_gap: bool = False
 
     @property
     def height(self) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import platform
-import signal
+import re
 import sys
 import time
 from pathlib import Path
@@ -17,7 +17,8 @@ EPILOG = """\
 sources: a video file, a folder of images (read in name order, e.g. MOTChallenge img1/),
 a webcam index (0) or a stream URL (rtsp://, http://).
 
-outputs in DIR: annotated.mp4, tracks.txt (MOTChallenge), tracks.csv, summary.json.
+outputs in DIR: annotated.mp4, tracks.txt (MOTChallenge), tracks.csv, summary.json, and events.jsonl
+when counting lines or zones are configured (counting.lines, counting.zones).
 
 every config setting (override any with --set SECTION.KEY=VALUE):
 """ + describe_settings()
@@ -44,6 +45,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--gt", type=Path, metavar="SEQ",
                         help="MOTChallenge sequence folder (or gt.txt) to evaluate the tracks against "
                              "right after tracking (HOTA, MOTA, IDF1... into summary.json)")
+    parser.add_argument("--serve", metavar="HOST:PORT",
+                        help="live view in a browser at http://HOST:PORT/ (annotated stream, counts, fps); "
+                             "PORT alone binds 127.0.0.1")
+    parser.add_argument("--display", action="store_true", help="show the annotated frames in a window (needs a GUI)")
     parser.add_argument("--max-frames", type=int, metavar="N", help="stop after N frames")
     parser.add_argument("--overwrite", action="store_true", help="replace the outputs of an earlier run in DIR")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -62,25 +67,35 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     return overrides
 
 
+SEGMENT_NAME = re.compile(r"^(tracks\.\d{4}\.(txt|csv)|annotated\.\d{4}\.mp4|events\.\d{4}\.jsonl)$")
+
+
 def _prepare_output_dir(out_dir: Path, overwrite: bool) -> None:
     from tracker.pipeline import OUTPUT_FILES
 
     if out_dir.exists() and not out_dir.is_dir():
         raise UserError(f"output path exists and is not a folder: {out_dir}")
     existing = [name for name in OUTPUT_FILES if (out_dir / name).exists()]
+    segments = sorted(p for p in out_dir.iterdir() if SEGMENT_NAME.match(p.name)) if out_dir.is_dir() else []
+    existing += [path.name for path in segments[:3]]
     if existing and not overwrite:
         raise UserError(f"{out_dir} already holds {', '.join(existing)}; use --overwrite or another -o")
+    for path in segments + [out_dir / name for name in existing]:  # no stale file mixes with this run's
+        path.unlink(missing_ok=True)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise UserError(f"cannot create output folder {out_dir}: {error.strerror}") from None
 
 
-def _raise_interrupt_on_sigterm() -> None:
-    def handler(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
+def _check_live_outputs(args: argparse.Namespace) -> None:
+    """Fail before any work when --serve or --display cannot work."""
+    from tracker.outputs.live_view import gui_available, parse_host_port
 
-    signal.signal(signal.SIGTERM, handler)
+    if args.serve is not None:
+        parse_host_port(args.serve)
+    if args.display and (reason := gui_available()):
+        raise UserError(reason)
 
 
 def _evaluate_into_summary(gt: Path, out_dir: Path, summary: dict[str, Any]) -> None:
@@ -99,30 +114,37 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config, _overrides(args))
     if args.gt is not None and not args.gt.exists():
         raise UserError(f"ground truth not found: {args.gt}")
+    _check_live_outputs(args)
     _prepare_output_dir(args.output, args.overwrite)
 
     from detectors import build_detector
     from tracker.capture import open_source
+    from tracker.interrupts import STOP
     from tracker.outputs.summary import write_json_atomic
-    from tracker.pipeline import RunStats, file_sinks, run_pipeline
+    from tracker.outputs.assemble import build_outputs
+    from tracker.pipeline import RunStats, run_pipeline
     from tracker.trackers import build_tracker
 
     tracker = build_tracker(settings.tracker)
-    with open_source(args.source) as source:
+    with open_source(args.source, settings.live) as source:
         detector = build_detector(settings.detector, source.info.path)
-        _raise_interrupt_on_sigterm()
+        STOP.install()  # SIGINT/SIGTERM: finish the frame, close the outputs, exit 0
         stats = RunStats()
+        outputs = None
         started = time.time()
         try:
-            sinks = file_sinks(args.output, settings, detector.class_names, source.info.fps)
-            run_pipeline(source, detector, tracker, settings, sinks, stats,
+            outputs = build_outputs(args.output, settings, detector.class_names, source.info.fps,
+                                    serve=args.serve, display=args.display)
+            run_pipeline(source, detector, tracker, settings, outputs.sinks, stats,
                          max_frames=args.max_frames, progress=not args.quiet)
         finally:
             summary = {
                 "source": {"name": source.info.name, "fps": source.info.fps,
-                           "frame_count": source.info.frame_count, "live": source.info.live},
+                           "frame_count": source.info.frame_count, "live": source.info.live,
+                           **source.stats()},
                 "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
                 **stats.as_dict(),
+                **(outputs.summary() if outputs else {}),
                 "config": settings_as_dict(settings),
                 "config_file": str(args.config) if args.config else "configs/default.yaml",
                 "platform": {"python": platform.python_version(), "machine": platform.machine()},

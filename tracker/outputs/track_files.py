@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TextIO
 
 from tracker.outputs.base import FrameResult
+from tracker.timing import iso_time
 
 
 class _LineSink:
@@ -34,11 +35,12 @@ class MOTSink(_LineSink):
         self._file.flush()
 
 
-CSV_COLUMNS = ("frame", "time_s", "id", "class", "x1", "y1", "x2", "y2", "score", "source")
+CSV_COLUMNS = ("frame", "time_s", "id", "class", "x1", "y1", "x2", "y2", "score", "source", "wall_time")
 
 
 class CSVSink(_LineSink):
-    """One row per object per frame; ``source`` is ``detector`` or ``tracker``."""
+    """One row per object per frame; ``source`` is ``detector`` or ``tracker``; ``wall_time``
+    (live sources only) is when the frame arrived, ISO 8601 local time."""
 
     def __init__(self, path: Path, class_names: tuple[str, ...]) -> None:
         super().__init__(path)
@@ -48,10 +50,11 @@ class CSVSink(_LineSink):
 
     def write(self, result: FrameResult) -> None:
         frame, tracks = result.frame, result.tracks
+        wall_time = iso_time(frame.wall_time) if frame.wall_time is not None else ""
         for i in range(len(tracks)):
             x1, y1, x2, y2 = tracks.xyxy[i]
             self._writer.writerow((
                 frame.index + 1, f"{frame.time_s:.3f}", int(tracks.ids[i]),
                 self.class_names[tracks.class_ids[i]], f"{x1:.1f}", f"{y1:.1f}", f"{x2:.1f}", f"{y2:.1f}",
-                f"{tracks.scores[i]:.4f}", "detector" if tracks.from_detector[i] else "tracker"))
+                f"{tracks.scores[i]:.4f}", "detector" if tracks.from_detector[i] else "tracker", wall_time))
         self._file.flush()

@@ -36,6 +36,11 @@ class MultiObjectTracker:
         self._next_public_id = itertools.count(1)
         self._redetect_reason: str | None = "no_tracks"
 
+    def reset(self) -> None:
+        """Forget every track (a gap in a live stream); public ids keep counting up, never reused."""
+        self.tracks = []
+        self._redetect_reason = "no_tracks"
+
     @property
     def redetect_reason(self) -> str | None:
         return self._redetect_reason

@@ -1,0 +1,114 @@
+"""The live view (--serve): its HTTP endpoints in-process, and the whole path in headless
+Chromium: a local MJPEG camera -> tracker track --serve -> the page shows the stream updating,
+the fps and the counts changing. --display without a GUI: one clear line."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import yaml
+
+from tests.conftest import REPO
+from tests.test_live_stream import Camera, clip  # noqa: F401 - the clip fixture
+from tracker.outputs.base import FrameResult
+from tracker.outputs.live_view import LiveViewSink, parse_host_port
+from tracker.types import Frame, Tracks
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def test_parse_host_port() -> None:
+    assert parse_host_port("8080") == ("127.0.0.1", 8080)
+    assert parse_host_port("0.0.0.0:9000") == ("0.0.0.0", 9000)
+
+
+def test_live_view_endpoints_in_process() -> None:
+    sink = LiveViewSink("127.0.0.1", 0, counts=lambda: {"lines": {"gate": {"in_total": 3}}})
+    base = sink.server.url
+    try:
+        page = urllib.request.urlopen(base, timeout=5).read().decode()
+        assert '<img id="view" src="/stream.mjpg"' in page
+        stream = urllib.request.urlopen(base + "stream.mjpg", timeout=5)
+        assert stream.headers["Content-Type"].startswith("multipart/x-mixed-replace")
+        image = np.full((48, 64, 3), 200, np.uint8)
+        for index in range(5):  # bounded: 5 frames, then read one part
+            sink.write(FrameResult(Frame(index, index / 25, image), Tracks.empty(), None, image))
+            time.sleep(0.02)
+        head = stream.read(200)
+        assert head.startswith(b"--frame\r\nContent-Type: image/jpeg") and b"\xff\xd8" in head
+        stream.close()
+        stats = urllib.request.urlopen(base + "stats.json", timeout=5).read().decode()
+        assert '"frame": 5' in stats and '"in_total": 3' in stats
+    finally:
+        sink.close()
+
+
+def test_display_without_gui_is_one_clear_error(tmp_path: Path, clip: Path) -> None:  # noqa: F811
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    result = subprocess.run([sys.executable, "-m", "tracker", "track", str(clip), "-o", str(tmp_path / "out"),
+                             "--detector", "motion", "--display"], cwd=REPO, env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "error: --display needs a graphical session (DISPLAY is not set); use --serve HOST:PORT to watch in a browser"]
+
+
+def chromium(url: str, profile: Path, *extra: str) -> str:
+    command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync",
+               f"--user-data-dir={profile}", "--virtual-time-budget=3000", *extra, url]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60).stdout
+
+
+def page_state(dom: str) -> dict[str, float]:
+    values = {key: re.search(rf'<span id="{key}">([^<]*)</span>', dom).group(1) for key in ("fps", "frame", "updates")}
+    gate = re.search(r"<td>gate</td><td>(\d+)</td><td>(\d+)</td>", dom)
+    return {**{k: float(v) for k, v in values.items() if v != "-"}, "counted": sum(map(int, gate.groups())) if gate else -1}
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (apt-get install -y chromium)")
+def test_live_view_in_headless_chromium(tmp_path: Path, clip: Path) -> None:  # noqa: F811
+    camera = Camera(clip).start()
+    config = tmp_path / "count.yaml"
+    config.write_text(yaml.safe_dump({
+        "detector": {"name": "motion", "min_area": 200}, "pipeline": {"detect_every": 1},
+        "counting": {"lines": [{"name": "gate", "points": [[160, 0], [160, 239]]}], "min_frames_each_side": 2}}))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tracker", "track", camera.url, "-o", str(tmp_path / "out"), "-q", "-c", str(config),
+         "--serve", "127.0.0.1:0"], cwd=REPO, stderr=subprocess.PIPE, text=True)
+    try:
+        line = ""
+        while "live view:" not in line:
+            line = process.stderr.readline()
+            assert line, "tracker track ended before serving"
+        url = line.split("live view:")[1].strip()
+        shot = tmp_path / "view.png"
+        chromium(url, tmp_path / "profile0", "--window-size=800,600", f"--screenshot={shot}")
+        screenshot = cv2.imread(str(shot))
+        assert screenshot is not None and screenshot.shape[:2] == (600, 800)
+        assert screenshot[60:300, 16:336].std() > 10  # the streamed picture, not an empty box
+
+        first = page_state(chromium(url, tmp_path / "profile1", "--dump-dom"))
+        assert first["updates"] >= 2 and first["fps"] > 0
+        for attempt in range(4):  # a crossing happens every 4.8 s loop of the clip
+            later = page_state(chromium(url, tmp_path / f"profile{attempt + 2}", "--dump-dom"))
+            if later["counted"] != first["counted"]:
+                break
+        assert later["frame"] > first["frame"] and later["counted"] > first["counted"] >= 0, (first, later)
+        process.send_signal(signal.SIGTERM)  # (SIGINT is tested in test_live_stream.py)
+        assert process.wait(30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        camera.kill()

@@ -1,0 +1,105 @@
+"""A small MJPEG-over-HTTP server (``multipart/x-mixed-replace``), as browsers and FFmpeg read it.
+
+``publish(jpeg)`` hands it the newest frame; every connected ``/stream.mjpg`` client gets the
+newest frame when it is ready for one (slow clients skip frames, nothing queues). Optional
+``page`` (served at ``/``) and ``stats`` (``/stats.json``) callables make it a live view.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+BOUNDARY = "frame"
+
+
+class MjpegServer:
+    """Serves on ``host:port`` (port 0: any free port, see ``port``) from a daemon thread."""
+
+    def __init__(self, host: str, port: int, page: Callable[[], str] | None = None,
+                 stats: Callable[[], dict[str, Any]] | None = None) -> None:
+        self._jpeg: bytes | None = None
+        self._sequence = 0
+        self._changed = threading.Condition()
+        self._closed = False
+        self.clients = 0
+        self._httpd = ThreadingHTTPServer((host, port), self._handler_class(page, stats))
+        self._httpd.daemon_threads = True
+        self.host, self.port = self._httpd.server_address[:2]
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2},
+                                        name="mjpeg-server", daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}/"
+
+    def publish(self, jpeg: bytes) -> None:
+        with self._changed:
+            self._jpeg = jpeg
+            self._sequence += 1
+            self._changed.notify_all()
+
+    def _next_frame(self, after: int) -> tuple[int, bytes] | None:
+        """The first frame newer than ``after``; ``None`` once the server closes."""
+        with self._changed:
+            while not self._closed and (self._jpeg is None or self._sequence == after):
+                self._changed.wait(0.5)
+            return None if self._closed else (self._sequence, self._jpeg)  # type: ignore[return-value]
+
+    def close(self) -> None:
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def _handler_class(self, page: Callable[[], str] | None,
+                       stats: Callable[[], dict[str, Any]] | None) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:  # no access log on stderr
+                pass
+
+            def _send(self, body: bytes, content_type: str) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Cache-Control", "no-store")
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self) -> None:
+                path = self.path.split("?")[0]
+                if path == "/stream.mjpg":
+                    self._stream()
+                elif path == "/" and page is not None:
+                    self._send(page().encode(), "text/html; charset=utf-8")
+                elif path == "/stats.json" and stats is not None:
+                    self._send(json.dumps(stats()).encode(), "application/json")
+                else:
+                    self.send_error(404)
+
+            def _stream(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", f"multipart/x-mixed-replace; boundary={BOUNDARY}")
+                self.send_header("Cache-Control", "no-store")
+                self.end_headers()
+                server.clients += 1
+                try:
+                    sequence = 0
+                    while (item := server._next_frame(sequence)) is not None:
+                        sequence, jpeg = item
+                        self.wfile.write(f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\n"
+                                         f"Content-Length: {len(jpeg)}\r\n\r\n".encode() + jpeg + b"\r\n")
+                        self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError, TimeoutError):
+                    pass  # the client went away
+                finally:
+                    server.clients -= 1
+
+        return Handler
