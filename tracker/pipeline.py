@@ -18,6 +18,7 @@ from tracker.capture import FrameSource
 from tracker.config import PipelineSettings, Settings
 from tracker.outputs.annotator import Annotator
 from tracker.outputs.base import FrameResult, FrameSink
+from tracker.outputs.threaded import ThreadedSink
 from tracker.outputs.track_files import CSVSink, MOTSink
 from tracker.outputs.video import VideoSink
 from tracker.timing import StageTimer
@@ -75,10 +76,12 @@ class DetectionScheduler:
 
 
 def file_sinks(out_dir: Path, settings: Settings, class_names: tuple[str, ...], fps: float) -> list[FrameSink]:
-    """The standard outputs of a run: tracks.txt, tracks.csv and (unless disabled) annotated.mp4."""
+    """The standard outputs of a run: tracks.txt, tracks.csv and (unless disabled) annotated.mp4,
+    encoded on its own thread."""
     sinks: list[FrameSink] = [MOTSink(out_dir / "tracks.txt"), CSVSink(out_dir / "tracks.csv", class_names)]
     if settings.output.video:
-        sinks.append(VideoSink(out_dir / "annotated.mp4", settings.output.fps or fps, settings.output.codec))
+        sinks.append(ThreadedSink(
+            VideoSink(out_dir / "annotated.mp4", settings.output.fps or fps, settings.output.codec)))
     return sinks
 
 
