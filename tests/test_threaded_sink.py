@@ -1,0 +1,50 @@
+"""ThreadedSink: in-order delivery on a background thread, errors surfaced, inner sink closed."""
+
+import numpy as np
+import pytest
+
+from tracker.outputs.base import FrameResult
+from tracker.outputs.threaded import ThreadedSink
+from tracker.types import Frame, Tracks
+
+
+def _result(index: int) -> FrameResult:
+    return FrameResult(Frame(index, index / 25, np.zeros((4, 4, 3), np.uint8)), Tracks.empty(), None, None)
+
+
+class _Recorder:
+    wants_image = True
+
+    def __init__(self, fail_at: int | None = None) -> None:
+        self.indices: list[int] = []
+        self.closed = False
+        self.fail_at = fail_at
+
+    def write(self, result: FrameResult) -> None:
+        if result.frame.index == self.fail_at:
+            raise OSError("disk full")
+        self.indices.append(result.frame.index)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_every_result_arrives_in_order_and_inner_is_closed() -> None:
+    inner = _Recorder()
+    sink = ThreadedSink(inner, max_queued=2)
+    assert sink.wants_image
+    for index in range(50):
+        sink.write(_result(index))
+    sink.close()
+    assert inner.indices == list(range(50)) and inner.closed
+
+
+def test_an_error_in_the_writer_thread_is_raised_in_the_caller() -> None:
+    inner = _Recorder(fail_at=3)
+    sink = ThreadedSink(inner)
+    with pytest.raises(OSError, match="disk full"):
+        for index in range(10):
+            sink.write(_result(index))
+        sink.close()
+    sink.close()
+    assert inner.indices == [0, 1, 2] and inner.closed

@@ -1,0 +1,57 @@
+"""Runs a slow sink (video encoding) on its own thread, so the frame loop goes on while
+it writes. OpenCV releases the GIL while it encodes, so this overlaps with detection and
+tracking even on CPython."""
+
+from __future__ import annotations
+
+import queue
+import threading
+
+from tracker.outputs.base import FrameResult, FrameSink
+
+_STOP = None
+
+
+class ThreadedSink:
+    """Feeds ``inner`` from a bounded queue on a background thread, in order.
+
+    ``write`` returns as soon as the result is queued; it blocks only while the queue is full,
+    so the loop's "write" stage measures the time it waits on the writer. The results handed
+    over must not be changed afterwards (the loop never reuses a frame's image). An error in
+    ``inner`` is raised again from the next ``write`` or from ``close``, which drains the
+    queue, then closes ``inner``; once ``inner`` has failed, it is given nothing more."""
+
+    def __init__(self, inner: FrameSink, max_queued: int = 8) -> None:
+        self.inner = inner
+        self.wants_image = inner.wants_image
+        self._queue: queue.Queue[FrameResult | None] = queue.Queue(maxsize=max_queued)
+        self._error: BaseException | None = None
+        self._failed = False  # after an error, later results are dropped
+        self._thread = threading.Thread(target=self._drain, name=f"{type(inner).__name__}-writer", daemon=True)
+        self._thread.start()
+
+    def _drain(self) -> None:
+        while (result := self._queue.get()) is not _STOP:
+            if not self._failed:
+                try:
+                    self.inner.write(result)
+                except BaseException as error:  # handed to the loop's thread
+                    self._error, self._failed = error, True
+
+    def _raise_pending(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def write(self, result: FrameResult) -> None:
+        self._raise_pending()
+        self._queue.put(result)
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self._queue.put(_STOP)
+            self._thread.join()
+        try:
+            self._raise_pending()
+        finally:
+            self.inner.close()
