@@ -49,6 +49,8 @@ class BenchmarkRow:
     clip: str
     config: str
     HOTA: float
+    DetA: float
+    AssA: float
     MOTA: float
     IDF1: float
     IDSW: int
@@ -102,6 +104,7 @@ def run_config(sequence: Path, settings: Settings, det_file: Path | None, out_di
     ``det_file`` is None) and score ``out_dir/tracks.txt`` with TrackEval."""
     from detectors import build_detector
     from tracker.evaluation import evaluate_sequence
+    from tracker.outputs.track_files import MOTSink
     from tracker.pipeline import RunStats, run_pipeline
     from tracker.trackers import build_tracker
 
@@ -113,12 +116,14 @@ def run_config(sequence: Path, settings: Settings, det_file: Path | None, out_di
     stats = RunStats()
     with open_source(str(sequence / "img1")) as source:
         detector = build_detector(settings.detector, source.info.path)
-        run_pipeline(source, detector, build_tracker(settings.tracker), settings, out_dir, stats, progress=False)
+        run_pipeline(source, detector, build_tracker(settings.tracker), settings, [MOTSink(out_dir / "tracks.txt")],
+                     stats, progress=False)
     if det_file is not None:
         seconds = stats.timer.seconds["track"] + stats.detector_calls * detect_ms(det_file) / 1000
     else:
         seconds = stats.timer.seconds["track"] + stats.timer.seconds["detect"]
     metrics = evaluate_sequence(sequence, out_dir / "tracks.txt").metrics
-    return BenchmarkRow(sequence.name, config_name, round(metrics.HOTA, 4), round(metrics.MOTA, 4),
+    return BenchmarkRow(sequence.name, config_name, round(metrics.HOTA, 4), round(metrics.DetA, 4),
+                        round(metrics.AssA, 4), round(metrics.MOTA, 4),
                         round(metrics.IDF1, 4), int(metrics.IDSW), round(stats.frames / max(seconds, 1e-9), 1),
                         stats.detector_calls, stats.frames)
