@@ -30,10 +30,10 @@ DATA = next((p for p in (REPO.parent / "shared" / "data", Path("/work/shared/dat
             REPO.parent / "shared" / "data")
 
 def print_table(rows: list[BenchmarkRow]) -> None:
-    print(f"| config | clip | HOTA | MOTA | IDF1 | IDSW | fps | detector calls |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| config | clip | HOTA | DetA | AssA | MOTA | IDF1 | IDSW | fps | detector calls |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
-        print(f"| {row.config} | {row.clip} | {row.HOTA:.3f} | {row.MOTA:.3f} | {row.IDF1:.3f} | "
+        print(f"| {row.config} | {row.clip} | {row.HOTA:.3f} | {row.DetA:.3f} | {row.AssA:.3f} | {row.MOTA:.3f} | {row.IDF1:.3f} | "
               f"{row.IDSW} | {row.fps:.1f} | {row.detector_calls}/{row.frames} |")
 
 

@@ -8,7 +8,7 @@ import numpy as np
 from tests.synthetic import MovingBox, detections_at, render
 from tracker.config import TrackerSettings
 from tracker.trackers import build_tracker
-from tracker.trackers.assignment import TrackState, TwoStage
+from tracker.trackers.assignment import TrackState, ByteTrack
 from tracker.trackers.association import iou_distance_cost, iou_matrix
 from tracker.trackers.kalman_filter import BoxKalmanFilter
 from tracker.types import Detections
@@ -84,15 +84,43 @@ def test_low_score_boxes_keep_the_id_only_with_the_second_stage() -> None:
 
 
 def test_second_stage_only_extends_tracks_and_never_starts_one() -> None:
-    association = TwoStage(iou_distance_cost, 1.0, high_score=0.5)
+    association = ByteTrack(iou_distance_cost, 1.0, high_score=0.5)
     tracks = TrackState(np.array([[0, 0, 10, 20], [100, 0, 110, 20]], np.float32), np.zeros(2, np.int32),
-                        np.array([True, False]))
+                        active=np.array([True, False]), confirmed=np.array([True, True]))
     detections = Detections(np.array([[1, 0, 11, 20], [101, 0, 111, 20], [200, 0, 210, 20]], np.float32),
                             [0.2, 0.2, 0.2], [0, 0, 0])
     result = association.assign(tracks, detections)
     # Track 0 (seen last time) takes its low-score box; track 1 (already lost) does not.
     assert result.pairs.tolist() == [[0, 0]]
     assert result.unmatched_tracks.tolist() == [1] and result.births.tolist() == []
+
+
+def _state(boxes: list[list[float]], active: list[bool], confirmed: list[bool]) -> TrackState:
+    return TrackState(np.array(boxes, np.float32), np.zeros(len(boxes), np.int32), np.array(active), np.array(confirmed))
+
+
+def test_tentative_track_never_takes_an_established_tracks_detection() -> None:
+    # A tentative track sits exactly on the detection; the confirmed one overlaps it less.
+    # In one joint matching the tentative track would win it (lower cost) and the confirmed
+    # track would lose its person; ByteTrack's third stage serves tentative tracks last.
+    tracks = _state([[0, 0, 10, 20], [3, 0, 13, 20]], active=[True, True], confirmed=[False, True])
+    detections = Detections(np.array([[0, 0, 10, 20]], np.float32), [0.9], [0])
+    result = ByteTrack(iou_distance_cost, 1.0, high_score=0.5).assign(tracks, detections)
+    assert result.pairs.tolist() == [[1, 0]] and result.unmatched_tracks.tolist() == [0]
+    # With no confirmed track wanting it, the leftover confident box does extend the tentative one.
+    alone = ByteTrack(iou_distance_cost, 1.0, high_score=0.5).assign(
+        _state([[0, 0, 10, 20]], active=[True], confirmed=[False]), detections)
+    assert alone.pairs.tolist() == [[0, 0]] and alone.births.tolist() == []
+
+
+def test_lost_track_never_takes_a_detection_from_a_track_seen_last_time() -> None:
+    # A lost track's coasted prediction happens to fit the box better than the prediction of
+    # the track that saw this person at the previous detector call: the seen track keeps it.
+    tracks = _state([[0, 0, 10, 20], [3, 0, 13, 20]], active=[False, True], confirmed=[True, True])
+    detections = Detections(np.array([[0, 0, 10, 20], [60, 0, 70, 20]], np.float32), [0.9, 0.9], [0, 0])
+    result = ByteTrack(iou_distance_cost, 1.0, high_score=0.5).assign(tracks, detections)
+    assert result.pairs.tolist() == [[1, 0]]
+    assert result.unmatched_tracks.tolist() == [0] and result.births.tolist() == [1]
 
 
 def test_correlation_cue_keeps_a_locked_track_through_missed_detections() -> None:

@@ -49,6 +49,8 @@ class BenchmarkRow:
     clip: str
     config: str
     HOTA: float
+    DetA: float
+    AssA: float
     MOTA: float
     IDF1: float
     IDSW: int
@@ -102,7 +104,8 @@ def run_config(sequence: Path, settings: Settings, det_file: Path | None, out_di
     ``det_file`` is None) and score ``out_dir/tracks.txt`` with TrackEval."""
     from detectors import build_detector
     from tracker.evaluation import evaluate_sequence
-    from tracker.pipeline import RunStats, file_sinks, run_pipeline
+    from tracker.outputs.track_files import MOTSink
+    from tracker.pipeline import RunStats, run_pipeline
     from tracker.trackers import build_tracker
 
     settings = settings.model_copy(deep=True)
@@ -113,13 +116,14 @@ def run_config(sequence: Path, settings: Settings, det_file: Path | None, out_di
     stats = RunStats()
     with open_source(str(sequence / "img1")) as source:
         detector = build_detector(settings.detector, source.info.path)
-        sinks = file_sinks(out_dir, settings, detector.class_names, source.info.fps)
-        run_pipeline(source, detector, build_tracker(settings.tracker), settings, sinks, stats, progress=False)
+        run_pipeline(source, detector, build_tracker(settings.tracker), settings, [MOTSink(out_dir / "tracks.txt")],
+                     stats, progress=False)
     if det_file is not None:
         seconds = stats.timer.seconds["track"] + stats.detector_calls * detect_ms(det_file) / 1000
     else:
         seconds = stats.timer.seconds["track"] + stats.timer.seconds["detect"]
     metrics = evaluate_sequence(sequence, out_dir / "tracks.txt").metrics
-    return BenchmarkRow(sequence.name, config_name, round(metrics.HOTA, 4), round(metrics.MOTA, 4),
+    return BenchmarkRow(sequence.name, config_name, round(metrics.HOTA, 4), round(metrics.DetA, 4),
+                        round(metrics.AssA, 4), round(metrics.MOTA, 4),
                         round(metrics.IDF1, 4), int(metrics.IDSW), round(stats.frames / max(seconds, 1e-9), 1),
                         stats.detector_calls, stats.frames)

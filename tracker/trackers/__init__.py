@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tracker.config import TrackerSettings
 from tracker.errors import UserError
-from tracker.trackers.assignment import OneStage, TwoStage
+from tracker.trackers.assignment import OneStage, ByteTrack
 from tracker.trackers.association import centroid_cost, iou_cost, iou_distance_cost
 from tracker.trackers.base import Tracker
 from tracker.trackers.motion import ConstantVelocityModel, CorrelationModel, KalmanCorrelationModel, KalmanModel
@@ -29,11 +29,11 @@ def build_tracker(settings: TrackerSettings) -> Tracker:
     if settings.name == "kalman":
         return MultiObjectTracker(KalmanModel(), OneStage(iou_distance_cost, settings.max_cost), **common)
     if settings.name == "bytetrack":
-        return MultiObjectTracker(KalmanModel(), TwoStage(iou_distance_cost, settings.max_cost,
+        return MultiObjectTracker(KalmanModel(), ByteTrack(iou_distance_cost, settings.max_cost,
                                                           settings.high_score), **common)
     if settings.name == "bytetrack-dlib":
         motion = KalmanCorrelationModel(settings.downscale, settings.min_confidence)
-        return MultiObjectTracker(motion, TwoStage(iou_distance_cost, settings.max_cost, settings.high_score),
+        return MultiObjectTracker(motion, ByteTrack(iou_distance_cost, settings.max_cost, settings.high_score),
                                   min_confidence=settings.min_confidence, keep_confident=True, **common)
     raise UserError(f"unknown tracker '{settings.name}' (choose from: {', '.join(TRACKER_NAMES)})")
 

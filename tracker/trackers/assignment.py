@@ -22,11 +22,13 @@ LOW_SCORE_MAX_COST = 0.5
 @dataclass(frozen=True)
 class TrackState:
     """What the assignment needs to know of the tracks: predicted boxes (N,4), class ids,
-    and which tracks were seen by the previous detector call (``active``)."""
+    which tracks were seen by the previous detector call (``active``) and which have a
+    public id (``confirmed``; the others are tentative)."""
 
     boxes: np.ndarray
     class_ids: np.ndarray
     active: np.ndarray
+    confirmed: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -63,27 +65,47 @@ class OneStage:
         return Assignment(matching.pairs, matching.unmatched_tracks, matching.unmatched_detections)
 
 
-class TwoStage:
+def _matched(first: np.ndarray, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """Pairs of a matching between subsets, mapped back to track and detection indices."""
+    return np.stack([rows[first[:, 0]], columns[first[:, 1]]], axis=1).reshape(-1, 2)
+
+
+class ByteTrack:
     """ByteTrack's association. Stage 1: detections scoring at least ``high_score`` against
-    all tracks (``cost``, gate ``max_cost``). Stage 2: the lower-scoring detections against
-    the tracks still unmatched that the previous detector call saw, by IoU alone (>= 0.5), so
-    a person whose detector score drops while partly hidden keeps the id. Only confident
-    detections left over start tracks; low-score leftovers are dropped as likely clutter."""
+    the confirmed tracks (``cost``, gate ``max_cost``): first those the previous detector call
+    saw, then, with the detections left, the lost ones, whose predictions have coasted for a
+    while (DeepSORT's matching cascade, in two steps), so a lost track's drifting prediction
+    never takes a box from a track followed up to now. Stage 2: the
+    lower-scoring detections against the confirmed tracks still unmatched that the previous
+    detector call saw, by IoU alone (>= 0.5), so a person whose detector score drops while
+    partly hidden keeps the id. Stage 3: the confident detections left over against the
+    tentative tracks (same cost and gate as stage 1), so a track still being confirmed never
+    takes an established track's detection. Only confident detections left over start
+    tracks; low-score leftovers are dropped as likely clutter."""
 
     def __init__(self, cost: CostFunction, max_cost: float, high_score: float) -> None:
         self.cost = cost
         self.max_cost = max_cost
         self.high_score = high_score
 
+    def _stage(self, cost: CostFunction, max_cost: float, tracks: TrackState, rows: np.ndarray,
+               detections: Detections, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Match ``tracks[rows]`` to ``detections[columns]``: pairs, rows left, columns left."""
+        result = match(_class_gated(cost, tracks.boxes[rows], tracks.class_ids[rows], detections[columns]), max_cost)
+        return (_matched(result.pairs, rows, columns), rows[result.unmatched_tracks],
+                columns[result.unmatched_detections])
+
     def assign(self, tracks: TrackState, detections: Detections) -> Assignment:
         high = np.flatnonzero(detections.scores >= self.high_score)
         low = np.flatnonzero(detections.scores < self.high_score)
-        first = match(_class_gated(self.cost, tracks.boxes, tracks.class_ids, detections[high]), self.max_cost)
-        pairs = [np.stack([first.pairs[:, 0], high[first.pairs[:, 1]]], axis=1)]
-        left = first.unmatched_tracks[tracks.active[first.unmatched_tracks]]
-        second = match(_class_gated(iou_cost, tracks.boxes[left], tracks.class_ids[left], detections[low]),
-                       LOW_SCORE_MAX_COST)
-        pairs.append(np.stack([left[second.pairs[:, 0]], low[second.pairs[:, 1]]], axis=1))
-        all_pairs = np.concatenate(pairs).astype(int).reshape(-1, 2)
-        unmatched = np.setdiff1d(np.arange(len(tracks.boxes)), all_pairs[:, 0])
-        return Assignment(all_pairs, unmatched, high[first.unmatched_detections])
+        confirmed = np.flatnonzero(tracks.confirmed)
+        tentative = np.flatnonzero(~tracks.confirmed)
+        seen = confirmed[tracks.active[confirmed]]
+        lost = confirmed[~tracks.active[confirmed]]
+        first_seen, seen_left, high_left = self._stage(self.cost, self.max_cost, tracks, seen, detections, high)
+        first_lost, _, high_left = self._stage(self.cost, self.max_cost, tracks, lost, detections, high_left)
+        second, _, _ = self._stage(iou_cost, LOW_SCORE_MAX_COST, tracks, seen_left, detections, low)
+        third, _, births = self._stage(self.cost, self.max_cost, tracks, tentative, detections, high_left)
+        pairs = np.concatenate([first_seen, first_lost, second, third]).astype(int)
+        unmatched = np.setdiff1d(np.arange(len(tracks.boxes)), pairs[:, 0])
+        return Assignment(pairs, unmatched, births)

@@ -21,8 +21,9 @@ class TrackMotion(Protocol):
         """Advance to this frame; return the box (xyxy) and the confidence in it."""
         ...
 
-    def correct(self, prepared: Any, box: np.ndarray) -> None:
-        """Reset the estimate to a detected box."""
+    def correct(self, prepared: Any, box: np.ndarray) -> np.ndarray:
+        """Fold in a detected box; return the box to report for this frame (the detection
+        itself, or a filter's estimate that also weighs the prediction)."""
         ...
 
 
@@ -46,7 +47,7 @@ class _ConstantVelocity:
         self.frame_index = frame_index
         return self.box.astype(np.float32), 1.0
 
-    def correct(self, frame_index: int, box: np.ndarray) -> None:
+    def correct(self, frame_index: int, box: np.ndarray) -> np.ndarray:
         last_index, last_box = self.last_detection
         if frame_index > last_index:
             shift = (box[:2] + box[2:]) / 2 - (last_box[:2] + last_box[2:]) / 2
@@ -56,6 +57,7 @@ class _ConstantVelocity:
         self.box = box.astype(np.float64)
         self.frame_index = frame_index
         self.last_detection = (frame_index, self.box.copy())
+        return box
 
 
 class ConstantVelocityModel:
@@ -88,11 +90,12 @@ class _Correlation:
         box = np.array([rect.left(), rect.top(), rect.right(), rect.bottom()], np.float32) / self.scale
         return box, float(psr)
 
-    def correct(self, image: np.ndarray, box: np.ndarray) -> None:
+    def correct(self, image: np.ndarray, box: np.ndarray) -> np.ndarray:
         import dlib
 
         x1, y1, x2, y2 = (np.asarray(box, np.float64) * self.scale).tolist()
         self._tracker.start_track(image, dlib.drectangle(x1, y1, x2, y2))
+        return box
 
 
 class CorrelationModel:
@@ -123,13 +126,16 @@ class _Kalman:
         self.frame_index = frame_index
         return self.filter.box, 1.0
 
-    def correct(self, frame_index: int, box: np.ndarray) -> None:
+    def correct(self, frame_index: int, box: np.ndarray) -> np.ndarray:
         self.filter.update(box)
+        return self.filter.box
 
 
 class KalmanModel:
     """A constant-velocity Kalman filter per track in box space (centre, aspect, height):
-    detections correct it, and its prediction carries the box between them.
+    detections correct it, and its prediction carries the box between them. On detection
+    frames the reported box is the filter's estimate, which weighs the detection against the
+    prediction (as SORT and ByteTrack report), so one jittery box moves it less.
     Confidence is always 1 (the filter cannot see the image)."""
 
     def prepare(self, frame: Frame) -> int:
@@ -155,10 +161,10 @@ class _KalmanCorrelation:
             self.kalman.filter.update(box, noise_scale=CORRELATION_NOISE_SCALE)
         return self.kalman.filter.box, psr
 
-    def correct(self, prepared: tuple[int, np.ndarray], box: np.ndarray) -> None:
+    def correct(self, prepared: tuple[int, np.ndarray], box: np.ndarray) -> np.ndarray:
         frame_index, image = prepared
-        self.kalman.correct(frame_index, box)
         self.correlation.correct(image, box)
+        return self.kalman.correct(frame_index, box)
 
 
 CORRELATION_NOISE_SCALE = 2.0  # a correlation box is a rougher measurement than a detection

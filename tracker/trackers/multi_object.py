@@ -70,13 +70,13 @@ class MultiObjectTracker:
     def _associate(self, detections: Detections, prepared: object) -> None:
         state = TrackState(np.array([t.box for t in self.tracks], np.float32).reshape(-1, 4),
                            np.array([t.class_id for t in self.tracks], np.int32),
-                           np.array([not t.missed for t in self.tracks], bool))
+                           np.array([not t.missed for t in self.tracks], bool),
+                           np.array([t.confirmed for t in self.tracks], bool))
         assignment = self.association.assign(state, detections)
         for track_index, det_index in assignment.pairs:
             track = self.tracks[track_index]
-            box = detections.xyxy[det_index]
-            track.motion.correct(prepared, box)
-            track.box, track.score = box, float(detections.scores[det_index])
+            track.box = track.motion.correct(prepared, detections.xyxy[det_index])
+            track.score = float(detections.scores[det_index])
             track.hits += 1
             track.frames_unseen, track.missed, track.from_detector = 0, False, True
             if not track.confirmed and track.hits >= self.confirm_hits:
