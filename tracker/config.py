@@ -61,6 +61,12 @@ class PipelineSettings(_Strict):
     redetect_on_low_confidence: bool = Field(
         True, description="run the detector early when a tracker's confidence drops")
     redetect_on_exit: bool = Field(True, description="run the detector early when a track leaves the frame")
+    redetect_on_tentative: bool = Field(
+        True, description="run the detector on the next frame while a new track waits for confirmation")
+    max_detect_gap_s: float | None = Field(
+        None, gt=0, description="never leave more than this many seconds of video between detections: "
+                                "caps detect_every on low-frame-rate sources (e.g. 0.25: every 5th frame "
+                                "at 25 fps, every frame at 7 fps)")
 
 class OutputSettings(_Strict):
     video: bool = Field(True, description="write annotated.mp4")

@@ -56,16 +56,21 @@ class RunStats:
 
 class DetectionScheduler:
     """Decides on which frames the detector runs: every ``detect_every`` frames counted from
-    the last detection, and early when the tracker gives a reason the settings allow."""
+    the last detection (fewer when ``max_detect_gap_s`` at the source's ``fps`` asks for it),
+    and early when the tracker gives a reason the settings allow."""
 
-    _OPTIONAL_REASONS = {"low_confidence": "redetect_on_low_confidence", "left_frame": "redetect_on_exit"}
+    _OPTIONAL_REASONS = {"low_confidence": "redetect_on_low_confidence", "left_frame": "redetect_on_exit",
+                         "tentative": "redetect_on_tentative"}
 
-    def __init__(self, settings: PipelineSettings) -> None:
+    def __init__(self, settings: PipelineSettings, fps: float) -> None:
         self.settings = settings
+        self.every = settings.detect_every
+        if settings.max_detect_gap_s is not None:
+            self.every = max(1, min(self.every, int(fps * settings.max_detect_gap_s)))
         self._last: int | None = None
 
     def reason(self, frame: Frame, tracker_reason: str | None) -> str | None:
-        if self._last is None or frame.index - self._last >= self.settings.detect_every:
+        if self._last is None or frame.index - self._last >= self.every:
             return "scheduled"
         flag = self._OPTIONAL_REASONS.get(tracker_reason or "")
         if tracker_reason and (flag is None or getattr(self.settings, flag)):
@@ -106,7 +111,7 @@ def run_pipeline(source: FrameSource, detector: Detector, tracker: Tracker, sett
     installed, a frame being processed is finished first); on any exit every sink is
     closed, so each output is valid up to the last processed frame."""
     timer = stats.timer
-    scheduler = DetectionScheduler(settings.pipeline)
+    scheduler = DetectionScheduler(settings.pipeline, source.info.fps)
     annotator = Annotator(detector.class_names, settings.output.trail)
     draw = any(sink.wants_image for sink in sinks)
     total = source.info.frame_count if max_frames is None else min(max_frames, source.info.frame_count or max_frames)
