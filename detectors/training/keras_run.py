@@ -1,0 +1,82 @@
+"""What every training run shares: callbacks, the curves PNG, and export (.keras + .tflite)."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import keras
+import tensorflow as tf
+
+
+class TimeLimit(keras.callbacks.Callback):
+    """Stops training at the end of the epoch during which ``minutes`` ran out."""
+
+    def __init__(self, minutes: float) -> None:
+        super().__init__()
+        self.seconds = minutes * 60.0
+        self.started = 0.0
+
+    def on_train_begin(self, logs=None) -> None:
+        self.started = time.monotonic()
+
+    def on_epoch_end(self, epoch, logs=None) -> None:
+        if time.monotonic() - self.started > self.seconds:
+            print(f"time limit reached after epoch {epoch + 1}")
+            self.model.stop_training = True
+
+
+def standard_callbacks(log_dir: Path, checkpoint_path: Path, patience: int,
+                       max_minutes: float) -> list[keras.callbacks.Callback]:
+    """TensorBoard logs, best-model checkpoint (by val_loss), early stopping, time limit."""
+    checkpoint_path.parent.mkdir(parents=True, exist_ok=True)
+    return [
+        keras.callbacks.TensorBoard(log_dir=str(log_dir), histogram_freq=0, write_graph=False),
+        keras.callbacks.ModelCheckpoint(str(checkpoint_path), monitor="val_loss", save_best_only=True),
+        keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True),
+        TimeLimit(max_minutes),
+    ]
+
+
+def save_curves(history: dict[str, list[float]], path: Path, title: str) -> None:
+    """Loss (and accuracy when present) per epoch, train vs validation, as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    metrics = [name for name in history if not name.startswith("val_") and name != "learning_rate"]
+    figure, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.5), squeeze=False)
+    for axis, name in zip(axes[0], metrics):
+        axis.plot(history[name], label=f"train {name}")
+        if f"val_{name}" in history:
+            axis.plot(history[f"val_{name}"], label=f"val {name}")
+        axis.set_xlabel("epoch")
+        axis.set_title(name)
+        axis.legend()
+    figure.suptitle(title)
+    figure.tight_layout()
+    _atomic_write(path, lambda tmp: figure.savefig(tmp, format="png", dpi=80))
+    plt.close(figure)
+
+
+def export_model(model: keras.Model, keras_path: Path, tflite_path: Path | None) -> None:
+    """Write the ``.keras`` file (without optimizer state: smaller) and optionally TFLite."""
+    _atomic_write(keras_path, lambda tmp: model.save(tmp, include_optimizer=False), suffix=".keras")
+    if tflite_path is None:
+        return
+    shape = [1, *model.input_shape[1:]]
+    serve = tf.function(lambda images: model(images, training=False),
+                        input_signature=[tf.TensorSpec(shape, tf.float32)])
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([serve.get_concrete_function()], model)
+    payload = converter.convert()
+    _atomic_write(tflite_path, lambda tmp: Path(tmp).write_bytes(payload))
+
+
+def _atomic_write(path: Path, write, suffix: str = ".tmp") -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.partial{suffix}")
+    write(str(tmp))
+    os.replace(tmp, path)
