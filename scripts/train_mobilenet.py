@@ -8,7 +8,6 @@ TensorBoard logs and the best checkpoint go under ``<log_dir>/<name>/``.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -23,6 +22,7 @@ def train(config: Path, overrides: dict) -> None:
     import numpy as np
     import keras
 
+    from detectors.keras_runtime import write_metadata
     from detectors.nets import mobilenet_centernet
     from detectors.training import centernet
     from detectors.training.keras_run import export_model, save_curves, standard_callbacks
@@ -64,7 +64,11 @@ def train(config: Path, overrides: dict) -> None:
     out = settings.output_dir
     export_model(model, out / f"{settings.name}.keras",
                  out / f"{settings.name}.tflite" if settings.export_tflite else None)
-    (out / f"{settings.name}.classes.txt").write_text("\n".join(VEHICLE_CLASSES) + "\n")
+    write_metadata(out / f"{settings.name}.json", {
+        "classes": list(VEHICLE_CLASSES), "input_width": settings.input_width,
+        "input_height": settings.input_height, "alpha": settings.alpha,
+        "head_channels": settings.head_channels, "output_stride": centernet.OUTPUT_STRIDE,
+        "input": "RGB float32 0..255", "trained_with": settings.model_dump(mode="json")})
     save_curves(history.history, out / f"{settings.name}_curves.png", "mobilenet (CenterNet) on traffic-voc")
     print(f"wrote {out / settings.name}.keras")
 
