@@ -39,10 +39,10 @@ def _conv_bn(x, filters: int):
     return layers.Activation("relu")(x)
 
 
-def mobilenet_centernet(input_height: int, input_width: int, num_classes: int,
+def mobilenet_centernet(input_height: int | None, input_width: int | None, num_classes: int,
                         alpha: float = 0.35, head_channels: int = 64) -> keras.Model:
     """MobileNetV2 backbone (width ``alpha``, random init) + a light FPN to stride 4 +
-    CenterNet heads. Output ``(H/4, W/4, num_classes + 4)``: per-class centre heatmap
+    CenterNet heads. Fully convolutional: ``None`` sizes accept any multiple of 32. Output ``(H/4, W/4, num_classes + 4)``: per-class centre heatmap
     logits, then log box width/height in output cells, then the centre's sub-cell offset."""
     inputs = keras.Input((input_height, input_width, 3), name="image")
     x = layers.Rescaling(1.0 / 127.5, offset=-1.0)(inputs)

@@ -2,13 +2,14 @@
 
     python scripts/eval_detector.py [--config configs/eval_detectors.yaml]
         [--detectors smallervgg mobilenet ssdlite hog] [--datasets traffic-voc mot]
-        [--limit N] [--out docs/detector_eval.md]
+        [--every N] [--out docs/detector_eval.md]
 
 Per detector and dataset: AP@0.5 (VOC all-point), precision and recall at the detector's
 ``min_score``, per class, and milliseconds per frame (one frame per call, first two calls
 not timed, at the input size of the detector's settings). ``traffic-voc`` is
 ``train/traffic-voc/test`` (classes car, motorcycle and ``vehicle`` = any vehicle class
-matching any vehicle box); ``mot`` is the gt of the MOT clips (class person).
+matching any vehicle box); ``mot`` is the gt of the second half of each MOT clip (class
+person; the first halves are smallervgg's hard-negative mining frames).
 Writes a Markdown table (``--out``) and the same figures as JSON beside it.
 """
 
@@ -36,19 +37,23 @@ AP_SCORE_FLOOR = 0.05  # detectors run at this threshold so that AP sees the who
 TIMING_WARMUP = 2
 
 
-def load_frames(dataset: str, data_root: Path):
-    from detectors.evaluation import mot_frames, voc_frames
+def load_sequences(dataset: str, data_root: Path, every: int) -> list[list]:
+    """Labelled frames as sequences (a fresh detector per sequence: ``motion`` candidates
+    learn each clip's background). MOT clips: the second half only — the first half is
+    where ``smallervgg`` mines hard negatives. ``every``: keep every Nth frame."""
+    from detectors.evaluation import voc_frames
+    from detectors.training.hard_negatives import mot_mining_half
 
     if dataset == "traffic-voc":
-        return voc_frames(data_root / "train" / "traffic-voc" / "test")
+        return [voc_frames(data_root / "train" / "traffic-voc" / "test")[::every]]
     if dataset == "mot":
-        return [frame for clip in sorted((data_root / "mot").iterdir()) if (clip / "gt" / "gt.txt").is_file()
-                for frame in mot_frames(clip)]
+        return [mot_mining_half(clip)[1][::every] for clip in sorted((data_root / "mot").iterdir())
+                if (clip / "gt" / "gt.txt").is_file()]
     raise UserError(f"unknown dataset '{dataset}' (choose from: traffic-voc, mot)")
 
 
-def evaluate(name: str, overrides: dict, dataset: str, frames: list) -> dict:
-    """Run detector ``name`` over ``frames``; per-class AP/P/R and ms per frame."""
+def evaluate(name: str, overrides: dict, dataset: str, sequences: list[list]) -> dict:
+    """Run detector ``name`` over ``sequences``; per-class AP/P/R and ms per frame."""
     from detectors import build_detector
     from detectors.evaluation import iterate_images, tally_frame
     from tracker.config import DetectorSettings
@@ -57,15 +62,17 @@ def evaluate(name: str, overrides: dict, dataset: str, frames: list) -> dict:
     settings = DetectorSettings(name=name, **overrides)
     operating_score = settings.min_score
     settings.min_score = min(settings.min_score, AP_SCORE_FLOOR)
-    detector = build_detector(settings, None)
     tallies: dict = {}
     seconds = []
-    for index, (gt, image) in enumerate(iterate_images(frames)):
-        started = time.perf_counter()
-        detections = detector.detect([Frame(index, 0.0, image)])[0]
-        seconds.append(time.perf_counter() - started)
-        names = [detector.class_names[i] for i in detections.class_ids]
-        tally_frame(tallies, DATASET_CLASSES[dataset], gt, detections.xyxy, names, detections.scores)
+    for frames in sequences:
+        detector = build_detector(settings, None)
+        for index, (gt, image) in enumerate(iterate_images(frames)):
+            started = time.perf_counter()
+            detections = detector.detect([Frame(index, 0.0, image)])[0]
+            if index >= TIMING_WARMUP:
+                seconds.append(time.perf_counter() - started)
+            names = [detector.class_names[i] for i in detections.class_ids]
+            tally_frame(tallies, DATASET_CLASSES[dataset], gt, detections.xyxy, names, detections.scores)
     classes = {}
     for class_name, tally in tallies.items():
         precision, recall = tally.precision_recall_at(operating_score)
@@ -73,10 +80,10 @@ def evaluate(name: str, overrides: dict, dataset: str, frames: list) -> dict:
         classes[class_name] = {"ap50": tally.average_precision() if covered else None,
                                "precision": precision if covered else None,
                                "recall": recall if covered else None, "n_gt": tally.n_ground_truth}
-    timed = seconds[TIMING_WARMUP:] or seconds
-    return {"detector": name, "dataset": dataset, "frames": len(frames), "min_score": operating_score,
+    n_frames = sum(len(frames) for frames in sequences)
+    return {"detector": name, "dataset": dataset, "frames": n_frames, "min_score": operating_score,
             "input": f"{settings.input_width}x{settings.input_height}", "settings": overrides,
-            "ms_per_frame": 1000.0 * sum(timed) / len(timed), "classes": classes}
+            "ms_per_frame": 1000.0 * sum(seconds) / max(len(seconds), 1), "classes": classes}
 
 
 def markdown_table(results: list[dict]) -> str:
@@ -100,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="detector settings per detector name (YAML mapping)")
     parser.add_argument("--detectors", nargs="+", default=["smallervgg", "mobilenet", "ssdlite", "hog"])
     parser.add_argument("--datasets", nargs="+", default=["traffic-voc", "mot"])
-    parser.add_argument("--limit", type=int, default=None, help="evaluate only the first N frames of each dataset")
+    parser.add_argument("--every", type=int, default=1, help="evaluate every Nth frame (slow detectors)")
     parser.add_argument("--out", type=Path, default=Path("docs/detector_eval.md"))
     args = parser.parse_args(argv)
     try:
@@ -114,10 +121,10 @@ def main(argv: list[str] | None = None) -> int:
         per_detector = yaml.safe_load(args.config.read_text()) or {}
         results = []
         for dataset in args.datasets:
-            frames = load_frames(dataset, data_root)[:args.limit]
+            sequences = load_sequences(dataset, data_root, max(args.every, 1))
             for name in args.detectors:
                 try:
-                    result = evaluate(name, dict(per_detector.get(name) or {}), dataset, frames)
+                    result = evaluate(name, dict(per_detector.get(name) or {}), dataset, sequences)
                 except (UserError, ImportError) as error:
                     result = {"detector": name, "dataset": dataset, "error": str(error).splitlines()[0]}
                 print(json.dumps(result), flush=True)

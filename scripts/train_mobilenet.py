@@ -25,7 +25,7 @@ def train(config: Path, overrides: dict) -> None:
     from detectors.keras_runtime import write_metadata
     from detectors.nets import mobilenet_centernet
     from detectors.training import centernet
-    from detectors.training.keras_run import export_model, save_curves, standard_callbacks
+    from detectors.training.keras_run import best_weights, export_model, save_curves, standard_callbacks
     from detectors.training.paths import resolve_data_path
     from detectors.training.settings import MobileNetTrainSettings, load_train_settings
     from detectors.training.voc import read_voc_folder
@@ -48,11 +48,14 @@ def train(config: Path, overrides: dict) -> None:
     input_hw = (settings.input_height, settings.input_width)
     n_classes = len(VEHICLE_CLASSES)
     train_ds = centernet.make_dataset(*centernet.cache_frames(train_items, VEHICLE_CLASSES, settings.cache_width),
-                                      input_hw, n_classes, settings.batch_size, augment=True, seed=settings.seed)
+                                      (settings.train_crop, settings.train_crop), n_classes, settings.batch_size,
+                                      augment=True, seed=settings.seed,
+                                      source_per_output=settings.cache_width / settings.input_width)
     val_ds = centernet.make_dataset(*centernet.cache_frames(val_items, VEHICLE_CLASSES, settings.cache_width),
                                     input_hw, n_classes, settings.batch_size, augment=False, seed=settings.seed)
 
-    model = mobilenet_centernet(*input_hw, n_classes, settings.alpha, settings.head_channels)
+    # Trained on crops, validated on whole frames: one model with free input size.
+    model = mobilenet_centernet(None, None, n_classes, settings.alpha, settings.head_channels)
     schedule = keras.optimizers.schedules.CosineDecay(
         settings.learning_rate, decay_steps=settings.epochs * settings.steps_per_epoch, alpha=0.05)
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss=centernet.centernet_loss(n_classes))
@@ -61,8 +64,11 @@ def train(config: Path, overrides: dict) -> None:
                         steps_per_epoch=settings.steps_per_epoch, verbose=2,
                         callbacks=standard_callbacks(run_dir / "tensorboard", run_dir / "best.keras",
                                                      settings.patience, settings.max_minutes))
+    best_weights(model, run_dir / "best.keras")
     out = settings.output_dir
-    export_model(model, out / f"{settings.name}.keras",
+    deployed = mobilenet_centernet(*input_hw, n_classes, settings.alpha, settings.head_channels)
+    deployed.set_weights(model.get_weights())
+    export_model(deployed, out / f"{settings.name}.keras",
                  out / f"{settings.name}.tflite" if settings.export_tflite else None)
     write_metadata(out / f"{settings.name}.json", {
         "classes": list(VEHICLE_CLASSES), "input_width": settings.input_width,

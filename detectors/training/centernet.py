@@ -40,28 +40,31 @@ def cache_frames(items: Sequence[LabelledImage], class_names: Sequence[str], wid
     return np.stack(images), np.stack(boxes), np.stack(classes)
 
 
-def _crop_window(image_shape, augment: bool, out_aspect: float):
-    """A crop box (normalised y1, x1, y2, x2) — the whole frame, or a random scale/shift
-    (scale 0.35..1.25 of the frame; beyond the frame means zoom-out with black borders)."""
+def _crop_window(image_shape, out_hw, augment: bool, source_per_output: float):
+    """A crop box (normalised y1, x1, y2, x2): the whole frame, or, when augmenting, a random
+    window that shows objects at 0.6..1.6 times their size at inference (``source_per_output``
+    = cached pixels per network pixel at inference), shifted anywhere (partly outside the
+    frame means black borders)."""
     if not augment:
         return tf.constant([0.0, 0.0, 1.0, 1.0])
     height = tf.cast(image_shape[0], tf.float32)
     width = tf.cast(image_shape[1], tf.float32)
-    scale = tf.random.uniform([], 0.35, 1.25)
-    aspect = out_aspect * tf.exp(tf.random.uniform([], -0.15, 0.15))
-    crop_w = scale * width
-    crop_h = tf.minimum(crop_w / aspect, 1.25 * height)
-    x1 = tf.random.uniform([], tf.minimum(0.0, width - crop_w), tf.maximum(0.0, width - crop_w) + 1e-3)
-    y1 = tf.random.uniform([], tf.minimum(0.0, height - crop_h), tf.maximum(0.0, height - crop_h) + 1e-3)
+    zoom = tf.exp(tf.random.uniform([], tf.math.log(0.6), tf.math.log(1.6)))
+    crop_w = out_hw[1] * source_per_output / zoom
+    crop_h = out_hw[0] * source_per_output / zoom
+    x1 = tf.random.uniform([], -0.1 * crop_w, width - 0.9 * crop_w)
+    y1 = tf.random.uniform([], -0.1 * crop_h, height - 0.9 * crop_h)
     return tf.stack([y1 / height, x1 / width, (y1 + crop_h) / height, (x1 + crop_w) / width])
 
 
-def augment_and_resize(image, boxes, classes, input_hw: tuple[int, int], augment: bool):
-    """Crop/zoom, flip and colour-jitter ``image`` to ``input_hw``; boxes follow the image.
-    Boxes less than 40 % inside the crop, or under 2 px, become padding."""
-    out_h, out_w = input_hw
+def augment_and_resize(image, boxes, classes, out_hw: tuple[int, int], augment: bool,
+                       source_per_output: float = 1.0):
+    """Crop/zoom, flip and colour-jitter ``image`` to ``out_hw``; boxes follow the image.
+    Without ``augment``: the whole frame resized to ``out_hw``. Boxes less than 40 % inside
+    the crop, or under 2 px, become padding."""
+    out_h, out_w = out_hw
     shape = tf.shape(image)
-    crop = _crop_window(shape, augment, out_w / out_h)
+    crop = _crop_window(shape, out_hw, augment, source_per_output)
     resized = tf.image.crop_and_resize(tf.cast(image[None], tf.float32), crop[None], [0], [out_h, out_w])[0]
     height, width = tf.cast(shape[0], tf.float32), tf.cast(shape[1], tf.float32)
     sy = out_h / ((crop[2] - crop[0]) * height)
@@ -119,15 +122,16 @@ def render_targets(boxes, classes, input_hw: tuple[int, int], num_classes: int):
     return tf.concat([heatmap, dense], axis=-1)
 
 
-def make_dataset(images, boxes, classes, input_hw, num_classes: int, batch_size: int,
-                 augment: bool, seed: int) -> tf.data.Dataset:
-    """``tf.data`` pipeline: shuffle -> map (augment, parallel) -> map (targets) -> batch -> prefetch."""
+def make_dataset(images, boxes, classes, out_hw, num_classes: int, batch_size: int,
+                 augment: bool, seed: int, source_per_output: float = 1.0) -> tf.data.Dataset:
+    """``tf.data`` pipeline: shuffle -> map (augment, parallel) -> map (targets) -> batch -> prefetch.
+    Training batches are ``out_hw`` crops (see ``augment_and_resize``); validation is whole frames."""
     dataset = tf.data.Dataset.from_tensor_slices((images, boxes, classes))
     if augment:
         dataset = dataset.repeat().shuffle(len(images), seed=seed)
-    dataset = dataset.map(lambda i, b, c: augment_and_resize(i, b, c, input_hw, augment),
+    dataset = dataset.map(lambda i, b, c: augment_and_resize(i, b, c, out_hw, augment, source_per_output),
                           num_parallel_calls=tf.data.AUTOTUNE)
-    dataset = dataset.map(lambda i, b, c: (i, render_targets(b, c, input_hw, num_classes)),
+    dataset = dataset.map(lambda i, b, c: (i, render_targets(b, c, out_hw, num_classes)),
                           num_parallel_calls=tf.data.AUTOTUNE)
     return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 

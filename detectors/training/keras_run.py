@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from pathlib import Path
 
@@ -61,17 +62,29 @@ def save_curves(history: dict[str, list[float]], path: Path, title: str) -> None
     plt.close(figure)
 
 
+def best_weights(model: keras.Model, checkpoint_path: Path) -> None:
+    """Load the best checkpoint's weights into ``model`` (a time limit may stop training
+    after a worse epoch; early stopping restores the best only when it fires itself)."""
+    if checkpoint_path.is_file():
+        model.set_weights(keras.models.load_model(checkpoint_path, compile=False).get_weights())
+
+
 def export_model(model: keras.Model, keras_path: Path, tflite_path: Path | None) -> None:
-    """Write the ``.keras`` file (without optimizer state: smaller) and optionally TFLite."""
-    _atomic_write(keras_path, lambda tmp: model.save(tmp, include_optimizer=False), suffix=".keras")
+    """Write the ``.keras`` file (an uncompiled copy: no optimizer state) and optionally TFLite."""
+    model = _uncompiled_copy(model)
+    _atomic_write(keras_path, lambda tmp: model.save(tmp), suffix=".keras")
     if tflite_path is None:
         return
-    shape = [1, *model.input_shape[1:]]
-    serve = tf.function(lambda images: model(images, training=False),
-                        input_signature=[tf.TensorSpec(shape, tf.float32)])
-    converter = tf.lite.TFLiteConverter.from_concrete_functions([serve.get_concrete_function()], model)
-    payload = converter.convert()
+    with tempfile.TemporaryDirectory() as saved_model_dir:
+        model.export(saved_model_dir, format="tf_saved_model", verbose=False)
+        payload = tf.lite.TFLiteConverter.from_saved_model(saved_model_dir).convert()
     _atomic_write(tflite_path, lambda tmp: Path(tmp).write_bytes(payload))
+
+
+def _uncompiled_copy(model: keras.Model) -> keras.Model:
+    copy = keras.models.clone_model(model)
+    copy.set_weights(model.get_weights())
+    return copy
 
 
 def _atomic_write(path: Path, write, suffix: str = ".tmp") -> None:
