@@ -27,6 +27,7 @@ def load_model(path: Path):
     """The Keras model at ``path`` (inference only) and its metadata from ``path.with_suffix('.json')``."""
     import keras
 
+    path = Path(path)
     metadata_path = path.with_suffix(".json")
     if not metadata_path.is_file():
         raise UserError(f"model metadata not found beside the weights: {metadata_path}")

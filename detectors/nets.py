@@ -8,6 +8,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+BATCH_NORM_MOMENTUM = 0.9
 HEATMAP_PRIOR_BIAS = -2.19  # sigmoid(-2.19) ~ 0.1: CenterNet's initial heatmap bias
 
 
@@ -63,7 +64,13 @@ def mobilenet_centernet(input_height: int | None, input_width: int | None, num_c
     size = layers.Conv2D(2, 1, name="log_size")(_head_trunk(x, head_channels))
     offset = layers.Conv2D(2, 1, activation="sigmoid", name="offset")(_head_trunk(x, head_channels))
     outputs = layers.Concatenate(name="centernet")([heatmap, size, offset])
-    return keras.Model(inputs, outputs, name="mobilenet_centernet")
+    model = keras.Model(inputs, outputs, name="mobilenet_centernet")
+    for layer in model.layers:
+        if isinstance(layer, layers.BatchNormalization):
+            # Keras' MobileNetV2 uses momentum 0.999: after a few hundred CPU training steps the
+            # moving statistics are still near their initial values and inference collapses.
+            layer.momentum = BATCH_NORM_MOMENTUM
+    return model
 
 
 def _pointwise(x, channels: int):

@@ -56,6 +56,10 @@ def train(config: Path, overrides: dict) -> None:
 
     # Trained on crops, validated on whole frames: one model with free input size.
     model = mobilenet_centernet(None, None, n_classes, settings.alpha, settings.head_channels)
+    if settings.init_weights is not None:
+        if not settings.init_weights.is_file():
+            raise UserError(f"init_weights not found: {settings.init_weights}")
+        model.set_weights(keras.models.load_model(settings.init_weights, compile=False).get_weights())
     schedule = keras.optimizers.schedules.CosineDecay(
         settings.learning_rate, decay_steps=settings.epochs * settings.steps_per_epoch, alpha=0.05)
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss=centernet.centernet_loss(n_classes))

@@ -82,7 +82,7 @@ def export_model(model: keras.Model, keras_path: Path, tflite_path: Path | None)
 
 
 def _uncompiled_copy(model: keras.Model) -> keras.Model:
-    copy = keras.models.clone_model(model)
+    copy = model.__class__.from_config(model.get_config())  # no compile state, no optimizer
     copy.set_weights(model.get_weights())
     return copy
 

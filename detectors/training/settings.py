@@ -64,6 +64,7 @@ class MobileNetTrainSettings(_TrainSettings):
     train_crop: int = Field(160, gt=0, description="side of the square random crops trained on (multiple of 32; "
                                                    "cheaper than whole frames, same object scale)")
     steps_per_epoch: int = Field(60, gt=0, description="augmented batches per epoch")
+    init_weights: Path | None = Field(None, description="start from this checkpoint (continue a bounded run)")
 
 
 SettingsT = TypeVar("SettingsT", bound=_TrainSettings)
