@@ -19,10 +19,10 @@ DATA = shared_data_dir()
 needs_data = pytest.mark.skipif(DATA is None, reason="shared data (../shared/data) not found")
 VEHICLES = {"car", "motorcycle", "truck"}
 
-# Measured on the slices below with the committed weights (2026-11-23):
-MOBILENET_VEHICLE_AP_FIRST5_TEST = None  # filled in below
-SMALLERVGG_VEHICLE_AP_FIRST5_TEST = None
-SMALLERVGG_PERSON_AP_TUD_HELDOUT = None
+# AP@0.5 measured on the slices below with the committed weights (2026-11-23), floors under it:
+MOBILENET_VEHICLE_AP_FIRST5_TEST = 0.70  # measured 0.80 (traffic-voc/test, first 5 frames)
+SMALLERVGG_VEHICLE_AP_FIRST5_TEST = 0.12  # measured 0.16 (same frames)
+SMALLERVGG_PERSON_AP_PETS_HELDOUT = 0.20  # measured 0.27 (PETS09-S3-MF1, last 6 frames)
 
 
 def _vehicle_ap(detector, frames) -> float:
@@ -64,14 +64,14 @@ def test_smallervgg_finds_vehicles_on_a_real_frame_and_reaches_its_floor():
 @needs_data
 def test_smallervgg_finds_people_on_held_out_mot_frames():
     detector = build_detector(DetectorSettings(name="smallervgg", input_width=480, input_height=270, min_score=0.05))
-    held_out = mot_frames(DATA / "mot" / "TUD-Campus")[-6:]  # second half: never mined
+    held_out = mot_frames(DATA / "mot" / "PETS09-S3-MF1")[-6:]  # second half: never mined
     tally = ClassTally()
     person = detector.class_names.index("person")
     for index, gt in enumerate(held_out):
         detections = detector.detect([Frame(index, 0.0, gt.load())])[0]
         keep = detections.class_ids == person
         tally.add_frame(gt.xyxy, detections.xyxy[keep], detections.scores[keep])
-    assert tally.average_precision() >= SMALLERVGG_PERSON_AP_TUD_HELDOUT
+    assert tally.average_precision() >= SMALLERVGG_PERSON_AP_PETS_HELDOUT
 
 
 @needs_data
