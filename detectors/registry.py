@@ -19,6 +19,8 @@ _IMPLEMENTATIONS: dict[str, str] = {
     "hog": "detectors.hog:HOGDetector",
     "motfile": "detectors.motfile:MOTFileDetector",
     "motion": "detectors.motion:MotionDetector",
+    "smallervgg": "detectors.smallervgg:SmallerVGGDetector",
+    "mobilenet": "detectors.mobilenet:MobileNetDetector",
 }
 
 

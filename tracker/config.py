@@ -21,7 +21,8 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 class DetectorSettings(_Strict):
-    name: str = Field("ssdlite", description="detector: ssdlite, hog, motfile, motion (see detectors/)")
+    name: str = Field(
+        "ssdlite", description="detector: ssdlite, hog, motfile, motion, smallervgg, mobilenet (see detectors/)")
     min_score: float = Field(0.5, description="drop detections scoring below this")
     classes: list[str] | None = Field(None, description="keep only these class names (default: all)")
     input_width: int = Field(300, gt=0, description="network input width in pixels (CNN detectors)")
@@ -33,6 +34,9 @@ class DetectorSettings(_Strict):
     weights: Path | None = Field(None, description="weights file for detectors trained by this project")
     hog_width: int = Field(640, gt=0, description="hog: frames are resized to this width before the scan")
     min_area: int = Field(400, ge=0, description="motion: smallest blob area in pixels")
+    candidates: Literal["windows", "motion"] = Field(
+        "windows", description="smallervgg: candidate regions, 'windows' (multi-scale search, any camera) "
+                               "or 'motion' (moving blobs, fixed cameras only)")
 
 class TrackerSettings(_Strict):
     name: str = Field(

@@ -1,0 +1,140 @@
+"""``smallervgg``: the SmallerVGG patch classifier (trained by ``scripts/train_smallervgg.py``)
+used as a detector.
+
+Candidate regions come from one of two places (``detector.candidates``):
+
+- ``windows`` (default): a multi-scale window search over the frame resized to
+  ``input_width x input_height`` — square windows for vehicles and tall 1:2 windows for
+  people, at five scales each, stride half a window. Works on any camera, moving or not,
+  but is slow (thousands of windows per frame) and only as well placed as the grid.
+- ``motion``: moving blobs from MOG2 background subtraction. Suits fixed cameras (street
+  and traffic cameras on a pole, surveillance); wrong for moving or shaking cameras, and
+  blind to objects that stand still. Fast: a handful of candidates per frame.
+
+All candidates of a batch of frames are cropped and classified in one ``tf.function`` call
+(``crop_and_resize`` + the network), then non-maximum suppression per class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from detectors.keras_runtime import load_model, weights_path
+from tracker.config import DetectorSettings
+from tracker.types import Detections, Frame
+
+SQUARE_SIDES = (0.08, 0.12, 0.18, 0.27, 0.40)  # window side / frame height (vehicles)
+TALL_HEIGHTS = (0.16, 0.24, 0.36, 0.54, 0.80)  # window height / frame height (people, width = height / 2)
+WINDOW_STRIDE = 0.5  # step between windows / window size
+NMS_IOU = 0.4
+BLOB_PADDING = 0.1  # motion blobs grow by this share of their size on each side
+
+
+def window_grid(width: int, height: int) -> np.ndarray:
+    """Every search window (xyxy float32) over a ``width x height`` frame."""
+    shapes = [(side * height, side * height) for side in SQUARE_SIDES]
+    shapes += [(0.5 * tall * height, tall * height) for tall in TALL_HEIGHTS]
+    windows = []
+    for w, h in shapes:
+        xs = np.arange(0, width - w + 1, WINDOW_STRIDE * w)
+        ys = np.arange(0, height - h + 1, WINDOW_STRIDE * h)
+        gx, gy = np.meshgrid(xs, ys)
+        windows.append(np.stack([gx.ravel(), gy.ravel(), gx.ravel() + w, gy.ravel() + h], 1))
+    return np.concatenate(windows).astype(np.float32)
+
+
+class MotionBlobs:
+    """MOG2 foreground -> cleaned mask -> bounding boxes of blobs of at least ``min_area`` px."""
+
+    def __init__(self, min_area: int) -> None:
+        self.min_area = min_area
+        self.subtractor = cv2.createBackgroundSubtractorMOG2(history=200, varThreshold=25, detectShadows=True)
+        self.kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
+
+    def boxes(self, image: np.ndarray) -> np.ndarray:
+        mask = self.subtractor.apply(image)
+        mask = cv2.threshold(mask, 200, 255, cv2.THRESH_BINARY)[1]  # drop shadows (127)
+        mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, self.kernel)
+        mask = cv2.dilate(mask, self.kernel, iterations=2)
+        contours = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0]
+        boxes = []
+        for contour in contours:
+            x, y, w, h = cv2.boundingRect(contour)
+            if w * h >= self.min_area:
+                pad_x, pad_y = BLOB_PADDING * w, BLOB_PADDING * h
+                boxes.append([x - pad_x, y - pad_y, x + w + pad_x, y + h + pad_y])
+        return np.asarray(boxes, np.float32).reshape(-1, 4)
+
+
+class SmallerVGGDetector:
+    """Window search (any camera) or motion blobs (fixed cameras) classified by SmallerVGG."""
+
+    def __init__(self, weights: Path, input_size: tuple[int, int], min_score: float = 0.5,
+                 candidates: str = "windows", min_area: int = 400) -> None:
+        import tensorflow as tf
+
+        self.model, metadata = load_model(weights)
+        self.patch_classes: tuple[str, ...] = tuple(metadata["classes"])
+        self.background_id = self.patch_classes.index("background")
+        self.class_names = tuple(name for name in self.patch_classes if name != "background")
+        self.patch_size = int(metadata["patch_size"])
+        self.input_width, self.input_height = input_size
+        self.min_score = min_score
+        self.candidates = candidates
+        self.windows = window_grid(self.input_width, self.input_height)
+        self.motion = MotionBlobs(min_area) if candidates == "motion" else None
+        self._classify = tf.function(self._classify_crops, input_signature=[
+            tf.TensorSpec([None, self.input_height, self.input_width, 3], tf.float32),
+            tf.TensorSpec([None, 4], tf.float32), tf.TensorSpec([None], tf.int32)])
+
+    @classmethod
+    def from_settings(cls, settings: DetectorSettings, source: Path | None = None) -> SmallerVGGDetector:
+        return cls(weights_path(settings.weights, "smallervgg.keras"),
+                   (settings.input_width, settings.input_height), settings.min_score,
+                   settings.candidates, settings.min_area)
+
+    def _classify_crops(self, images, boxes_xyxy, image_ids):
+        import tensorflow as tf
+
+        scale = tf.constant([self.input_width, self.input_height, self.input_width, self.input_height], tf.float32)
+        normalised = tf.gather(boxes_xyxy / scale, [1, 0, 3, 2], axis=1)  # -> y1, x1, y2, x2
+        crops = tf.image.crop_and_resize(images, normalised, image_ids, [self.patch_size, self.patch_size])
+        return self.model(crops, training=False)
+
+    def detect(self, frames: Sequence[Frame]) -> list[Detections]:
+        if not frames:
+            return []
+        size = (self.input_width, self.input_height)
+        images = np.stack([cv2.resize(frame.image, size, interpolation=cv2.INTER_AREA) for frame in frames])
+        per_frame = [self.motion.boxes(image) if self.motion else self.windows for image in images]
+        boxes = np.concatenate(per_frame)
+        image_ids = np.repeat(np.arange(len(frames), dtype=np.int32), [len(b) for b in per_frame])
+        if len(boxes):
+            rgb = images[..., ::-1].astype(np.float32)
+            probabilities = self._classify(rgb, boxes, image_ids).numpy()
+        else:
+            probabilities = np.zeros((0, len(self.patch_classes)), np.float32)
+        return [self._select(frame, boxes[image_ids == i], probabilities[image_ids == i])
+                for i, frame in enumerate(frames)]
+
+    def _select(self, frame: Frame, boxes: np.ndarray, probabilities: np.ndarray) -> Detections:
+        """Best non-background class per window, score threshold, NMS per class, frame pixels."""
+        object_probs = np.delete(probabilities, self.background_id, axis=1)
+        class_ids = object_probs.argmax(axis=1) if len(boxes) else np.zeros(0, int)
+        scores = object_probs.max(axis=1) if len(boxes) else np.zeros(0, np.float32)
+        keep = scores >= self.min_score
+        boxes, scores, class_ids = boxes[keep], scores[keep], class_ids[keep]
+        if not len(boxes):
+            return Detections.empty()
+        xywh = np.column_stack([boxes[:, :2], boxes[:, 2:] - boxes[:, :2]])
+        kept = np.asarray(cv2.dnn.NMSBoxesBatched(xywh.tolist(), scores.tolist(), class_ids.tolist(),
+                                                  self.min_score, NMS_IOU), int).reshape(-1)
+        scale = np.array([frame.width / self.input_width, frame.height / self.input_height] * 2, np.float32)
+        xyxy = boxes[kept] * scale
+        xyxy[:, [0, 2]] = xyxy[:, [0, 2]].clip(0, frame.width)
+        xyxy[:, [1, 3]] = xyxy[:, [1, 3]].clip(0, frame.height)
+        return Detections(xyxy, scores[kept], class_ids[kept])

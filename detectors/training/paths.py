@@ -1,0 +1,28 @@
+"""Where the shared data lives (never copied into the repository)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+WEIGHTS_DIR = REPO_ROOT / "detectors" / "weights"
+
+
+def shared_data_dir() -> Path | None:
+    """``$TRACKER_SHARED_DATA``, else ``../shared/data`` beside the repository, else
+    ``/work/shared/data``; ``None`` when none exists."""
+    candidates = [os.environ.get("TRACKER_SHARED_DATA"), REPO_ROOT.parent / "shared" / "data",
+                  Path("/work/shared/data")]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_dir():
+            return Path(candidate)
+    return None
+
+
+def resolve_data_path(path: Path) -> Path:
+    """Relative paths in training configs are relative to the shared data folder."""
+    if path.is_absolute():
+        return path
+    root = shared_data_dir()
+    return (root / path) if root is not None else path

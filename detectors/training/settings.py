@@ -1,0 +1,91 @@
+"""Training settings, read from YAML under ``configs/`` (``configs/train_*.yaml``).
+
+Every key has a default; unknown keys and wrong types are one-line ``UserError``s.
+Relative data paths are relative to the shared data folder (``../shared/data``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from tracker.errors import UserError
+
+
+class _TrainSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    output_dir: Path = Field(Path("detectors/weights"), description="where the .keras, .tflite, curves PNG go")
+    log_dir: Path = Field(Path("runs"), description="TensorBoard logs and checkpoints (not committed)")
+    seed: int = Field(7, description="fixes the train/validation split and the shuffling")
+    val_fraction: float = Field(0.15, gt=0, lt=1, description="share of the training data held out for validation")
+    batch_size: int = Field(32, gt=0)
+    epochs: int = Field(30, gt=0, description="upper bound; early stopping and max_minutes may end sooner")
+    learning_rate: float = Field(1e-3, gt=0)
+    patience: int = Field(6, ge=1, description="early stopping: epochs without val_loss improvement")
+    max_minutes: float = Field(15.0, gt=0, description="stop after this many minutes of training (CPU budget)")
+    subset: int | None = Field(None, gt=0, description="use only this many samples per source (quick runs, tests)")
+    export_tflite: bool = Field(True, description="also write a TensorFlow Lite model")
+
+
+class SmallerVGGTrainSettings(_TrainSettings):
+    name: str = Field("smallervgg", description="file stem of the outputs")
+    patch_size: int = Field(32, ge=16, description="classifier input: patches are resized to this square")
+    vehicle_crops: Path = Field(Path("train/crops-vehicles"), description="vehicles/ and non-vehicles/ 64x64 crops")
+    person_crops: Path = Field(Path("train/crops-person/person"), description="INRIA 96x160 person crops")
+    traffic_frames: Path = Field(Path("train/traffic-voc/train"), description="VOC-labelled frames")
+    max_crops_per_folder: int = Field(3000, gt=0, description="cap on crops-vehicles images per class")
+    mined_backgrounds: int = Field(4000, ge=0, description="background patches cut from traffic frames")
+    near_miss_backgrounds: int = Field(1500, ge=0, description="patches overlapping an object by IoU < 0.3")
+    init_weights: Path | None = Field(None, description="start from this checkpoint and skip the first round")
+    hard_negative_epochs: int = Field(4, ge=0, description="epochs of the second round (0 = no mining)")
+    hard_negative_traffic_frames: int = Field(40, ge=0, description="traffic-voc/train frames scanned for mining")
+    hard_negative_mot_clips: list[Path] = Field(
+        [Path("mot/TUD-Campus"), Path("mot/PETS09-S3-MF1")],
+        description="MOT clips whose FIRST HALF is scanned for mining (the second half is held out)")
+    hard_negative_every: int = Field(3, ge=1, description="scan every Nth frame of those clip halves")
+    hard_negative_per_frame: int = Field(150, gt=0, description="most mined patches per frame")
+    hard_negative_min_score: float = Field(0.5, description="object score from which a window counts as hard")
+    window_input_width: int = Field(480, gt=0, description="frame width the window search runs at (as detector.input_width)")
+    window_input_height: int = Field(270, gt=0, description="frame height the window search runs at")
+
+
+class MobileNetTrainSettings(_TrainSettings):
+    name: str = Field("mobilenet", description="file stem of the outputs")
+    traffic_frames: Path = Field(Path("train/traffic-voc/train"), description="VOC-labelled frames")
+    input_width: int = Field(320, gt=0, description="network input width (multiple of 32)")
+    input_height: int = Field(192, gt=0, description="network input height (multiple of 32)")
+    alpha: float = Field(0.35, gt=0, description="MobileNetV2 width multiplier")
+    head_channels: int = Field(64, gt=0, description="channels of the CenterNet head")
+    cache_width: int = Field(640, gt=0, description="frames are decoded once and kept at this width")
+    train_crop: int = Field(160, gt=0, description="side of the square random crops trained on (multiple of 32; "
+                                                   "cheaper than whole frames, same object scale)")
+    steps_per_epoch: int = Field(60, gt=0, description="augmented batches per epoch")
+    init_weights: Path | None = Field(None, description="start from this checkpoint (continue a bounded run)")
+
+
+SettingsT = TypeVar("SettingsT", bound=_TrainSettings)
+
+
+def load_train_settings(path: Path, model: type[SettingsT], overrides: dict[str, Any] | None = None) -> SettingsT:
+    """Read ``path`` into ``model``; ``overrides`` (key -> value) win over the file."""
+    if not Path(path).is_file():
+        raise UserError(f"training config not found: {path}")
+    try:
+        tree = yaml.safe_load(Path(path).read_text()) or {}
+    except yaml.YAMLError:
+        raise UserError(f"{path}: not valid YAML") from None
+    if not isinstance(tree, dict):
+        raise UserError(f"{path}: expected a mapping of keys")
+    tree.update(overrides or {})
+    try:
+        return model.model_validate(tree)
+    except ValidationError as error:
+        first = error.errors()[0]
+        key = ".".join(str(part) for part in first["loc"])
+        if first["type"] == "extra_forbidden":
+            raise UserError(f"{path}: unknown key '{key}'") from None
+        raise UserError(f"{path}: {key}: {first['msg']} (got {first.get('input')!r})") from None

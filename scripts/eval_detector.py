@@ -1,0 +1,148 @@
+"""Measure detectors side by side on held-out labelled data.
+
+    python scripts/eval_detector.py [--config configs/eval_detectors.yaml]
+        [--detectors smallervgg mobilenet ssdlite hog] [--datasets traffic-voc mot]
+        [--every N] [--out docs/detector_eval.md]
+
+Per detector and dataset: AP@0.5 (VOC all-point), precision and recall at the detector's
+``min_score``, per class, and milliseconds per frame (one frame per call, first two calls
+not timed, at the input size of the detector's settings). ``traffic-voc`` is
+``train/traffic-voc/test`` (classes car, motorcycle and ``vehicle`` = any vehicle class
+matching any vehicle box); ``mot`` is the gt of the second half of each MOT clip (class
+person; the first halves are smallervgg's hard-negative mining frames).
+Writes a Markdown table (``--out``) and the same figures as JSON beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import yaml  # noqa: E402
+
+from tracker.errors import UserError  # noqa: E402
+
+VEHICLE_NAMES = {"car", "motorcycle", "truck", "bus", "vehicle"}
+DATASET_CLASSES = {
+    "traffic-voc": {"car": {"car"}, "motorcycle": {"motorcycle"}, "vehicle": VEHICLE_NAMES},
+    "mot": {"person": {"person"}},
+}
+AP_SCORE_FLOOR = 0.05  # detectors run at this threshold so that AP sees the whole ranking
+TIMING_WARMUP = 2
+
+
+def load_sequences(dataset: str, data_root: Path, every: int) -> list[list]:
+    """Labelled frames as sequences (a fresh detector per sequence: ``motion`` candidates
+    learn each clip's background). MOT clips: the second half only — the first half is
+    where ``smallervgg`` mines hard negatives. ``every``: keep every Nth frame."""
+    from detectors.evaluation import voc_frames
+    from detectors.training.hard_negatives import mot_mining_half
+
+    if dataset == "traffic-voc":
+        return [voc_frames(data_root / "train" / "traffic-voc" / "test")[::every]]
+    if dataset == "mot":
+        return [mot_mining_half(clip)[1][::every] for clip in sorted((data_root / "mot").iterdir())
+                if (clip / "gt" / "gt.txt").is_file()]
+    raise UserError(f"unknown dataset '{dataset}' (choose from: traffic-voc, mot)")
+
+
+def evaluate(name: str, overrides: dict, dataset: str, sequences: list[list]) -> dict:
+    """Run detector ``name`` over ``sequences``; per-class AP/P/R and ms per frame."""
+    from detectors import build_detector
+    from detectors.evaluation import iterate_images, tally_frame
+    from tracker.config import DetectorSettings
+    from tracker.types import Frame
+
+    settings = DetectorSettings(name=name, **overrides)
+    operating_score = settings.min_score
+    settings.min_score = min(settings.min_score, AP_SCORE_FLOOR)
+    tallies: dict = {}
+    seconds = []
+    for frames in sequences:
+        detector = build_detector(settings, None)
+        for index, (gt, image) in enumerate(iterate_images(frames)):
+            started = time.perf_counter()
+            detections = detector.detect([Frame(index, 0.0, image)])[0]
+            if index >= TIMING_WARMUP:
+                seconds.append(time.perf_counter() - started)
+            names = [detector.class_names[i] for i in detections.class_ids]
+            tally_frame(tallies, DATASET_CLASSES[dataset], gt, detections.xyxy, names, detections.scores)
+    classes = {}
+    for class_name, tally in tallies.items():
+        precision, recall = tally.precision_recall_at(operating_score)
+        covered = bool(DATASET_CLASSES[dataset][class_name] & set(detector.class_names))
+        classes[class_name] = {"ap50": tally.average_precision() if covered else None,
+                               "precision": precision if covered else None,
+                               "recall": recall if covered else None, "n_gt": tally.n_ground_truth}
+    n_frames = sum(len(frames) for frames in sequences)
+    return {"detector": name, "dataset": dataset, "frames": n_frames, "min_score": operating_score,
+            "input": f"{settings.input_width}x{settings.input_height}", "settings": overrides,
+            "ms_per_frame": 1000.0 * sum(seconds) / max(len(seconds), 1), "classes": classes}
+
+
+def markdown_table(results: list[dict]) -> str:
+    fmt = lambda v: "—" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.2f}"
+    lines = ["| detector | data (frames) | class (gt boxes) | AP@0.5 | precision | recall | at score | ms/frame |",
+             "|---|---|---|---|---|---|---|---|"]
+    for result in results:
+        if "error" in result:
+            lines.append(f"| {result['detector']} | {result['dataset']} | not run: {result['error']} | | | | | |")
+            continue
+        for class_name, figures in result["classes"].items():
+            lines.append(f"| {result['detector']} | {result['dataset']} ({result['frames']}) | "
+                         f"{class_name} ({figures['n_gt']}) | {fmt(figures['ap50'])} | {fmt(figures['precision'])} | "
+                         f"{fmt(figures['recall'])} | {result['min_score']:.2f} | {result['ms_per_frame']:.1f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", type=Path, default=Path("configs/eval_detectors.yaml"),
+                        help="detector settings per detector name (YAML mapping)")
+    parser.add_argument("--detectors", nargs="+", default=["smallervgg", "mobilenet", "ssdlite", "hog"])
+    parser.add_argument("--datasets", nargs="+", default=["traffic-voc", "mot"])
+    parser.add_argument("--every", type=int, default=1, help="evaluate every Nth frame (slow detectors)")
+    parser.add_argument("--out", type=Path, default=Path("docs/detector_eval.md"))
+    args = parser.parse_args(argv)
+    try:
+        from detectors.training.paths import shared_data_dir
+
+        data_root = shared_data_dir()
+        if data_root is None:
+            raise UserError("shared data not found (../shared/data or $TRACKER_SHARED_DATA)")
+        if not args.config.is_file():
+            raise UserError(f"config file not found: {args.config}")
+        per_detector = yaml.safe_load(args.config.read_text()) or {}
+        results = []
+        for dataset in args.datasets:
+            sequences = load_sequences(dataset, data_root, max(args.every, 1))
+            for name in args.detectors:
+                try:
+                    result = evaluate(name, dict(per_detector.get(name) or {}), dataset, sequences)
+                except (UserError, ImportError) as error:
+                    result = {"detector": name, "dataset": dataset, "error": str(error).splitlines()[0]}
+                print(json.dumps(result), flush=True)
+                results.append(result)
+    except UserError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_code
+    table = markdown_table(results)
+    print(table)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = args.out.with_name(f".{args.out.name}.partial")
+    tmp.write_text(table)
+    tmp.replace(args.out)
+    tmp_json = args.out.with_suffix(".json.partial")
+    tmp_json.write_text(json.dumps(results, indent=2) + "\n")
+    tmp_json.replace(args.out.with_suffix(".json"))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

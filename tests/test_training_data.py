@@ -1,0 +1,74 @@
+"""Training inputs: CenterNet targets, box-following augmentation, patch split, window grid, settings."""
+
+import numpy as np
+import pytest
+
+from detectors.smallervgg import window_grid
+from detectors.training import centernet
+from detectors.training.patches import split_fixed
+from detectors.training.settings import SmallerVGGTrainSettings, load_train_settings
+from tracker.errors import UserError
+
+
+def test_targets_put_one_peak_per_box_with_its_size():
+    boxes = np.zeros((centernet.MAX_BOXES, 4), np.float32)
+    classes = np.full(centernet.MAX_BOXES, -1, np.int32)
+    boxes[:2] = [[40, 40, 80, 60], [200, 100, 232, 164]]
+    classes[:2] = [0, 2]
+    target = centernet.render_targets(boxes, classes, (192, 320), 3).numpy()
+    assert target.shape == (48, 80, 3 + 5)
+    peaks = np.argwhere(target[..., :3] >= 0.999)
+    assert sorted(map(tuple, peaks)) == [(12, 15, 0), (33, 54, 2)]
+    np.testing.assert_allclose(np.exp(target[33, 54, 3:5]) * 4, [32, 64], rtol=1e-5)
+    assert target[..., -1].sum() == 2
+
+
+def test_targets_without_boxes_are_empty():
+    boxes = np.zeros((centernet.MAX_BOXES, 4), np.float32)
+    classes = np.full(centernet.MAX_BOXES, -1, np.int32)
+    target = centernet.render_targets(boxes, classes, (64, 64), 2).numpy()
+    assert target.max() == 0.0
+
+
+def test_augmented_boxes_follow_the_image():
+    """A white square on black stays under its box through crop, zoom and flip."""
+    image = np.zeros((360, 640, 3), np.uint8)
+    image[150:210, 300:380] = 255
+    boxes = np.zeros((centernet.MAX_BOXES, 4), np.float32)
+    classes = np.full(centernet.MAX_BOXES, -1, np.int32)
+    boxes[0], classes[0] = [300, 150, 380, 210], 0
+    for _ in range(10):
+        out, out_boxes, out_classes = (t.numpy() for t in centernet.augment_and_resize(
+            image, boxes, classes, (192, 320), augment=True))
+        if out_classes[0] < 0:
+            continue  # the square was cropped away
+        x1, y1, x2, y2 = out_boxes[0].round().astype(int)
+        inside = out[y1 + 2:y2 - 2, x1 + 2:x2 - 2]
+        if inside.size:
+            assert inside.mean() > 0.5 * out.max()
+
+
+def test_split_is_stratified_disjoint_and_fixed_by_seed():
+    labels = np.repeat([0, 1, 2], [100, 40, 10])
+    train, val = split_fixed(labels, 0.2, seed=3)
+    assert not set(train) & set(val) and len(train) + len(val) == 150
+    assert np.bincount(labels[val]).tolist() == [20, 8, 2]
+    again_train, again_val = split_fixed(labels, 0.2, seed=3)
+    assert np.array_equal(val, again_val) and np.array_equal(train, again_train)
+
+
+def test_window_grid_covers_the_frame_inside_its_bounds():
+    windows = window_grid(480, 270)
+    assert windows[:, [0, 1]].min() >= 0 and windows[:, 2].max() <= 480 and windows[:, 3].max() <= 270
+    aspects = (windows[:, 2] - windows[:, 0]) / (windows[:, 3] - windows[:, 1])
+    assert set(np.round(aspects, 2)) == {0.5, 1.0}
+
+
+def test_unknown_training_setting_is_a_user_error(tmp_path):
+    config = tmp_path / "train.yaml"
+    config.write_text("epochs: 2\nlearning_rat: 0.1\n")
+    with pytest.raises(UserError, match="unknown key 'learning_rat'"):
+        load_train_settings(config, SmallerVGGTrainSettings)
+    config.write_text("epochs: many\n")
+    with pytest.raises(UserError, match="epochs"):
+        load_train_settings(config, SmallerVGGTrainSettings)
