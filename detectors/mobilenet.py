@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 
 from detectors.keras_runtime import load_model, weights_path
+from detectors.tensorflow_runtime import import_tensorflow
 from tracker.config import DetectorSettings
 from tracker.types import Detections, Frame
 
@@ -32,7 +33,7 @@ class MobileNetDetector:
     """CenterNet decoding of a MobileNetV2 backbone's heatmaps, batched over frames."""
 
     def __init__(self, weights: Path, input_size: tuple[int, int], min_score: float = 0.3) -> None:
-        import tensorflow as tf
+        tf = import_tensorflow()
 
         from detectors.nets import mobilenet_centernet
 

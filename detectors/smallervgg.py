@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 
 from detectors.keras_runtime import load_model, weights_path
+from detectors.tensorflow_runtime import import_tensorflow
 from tracker.config import DetectorSettings
 from tracker.types import Detections, Frame
 
@@ -75,7 +76,7 @@ class SmallerVGGDetector:
 
     def __init__(self, weights: Path, input_size: tuple[int, int], min_score: float = 0.5,
                  candidates: str = "windows", min_area: int = 400) -> None:
-        import tensorflow as tf
+        tf = import_tensorflow()
 
         self.model, metadata = load_model(weights)
         self.patch_classes: tuple[str, ...] = tuple(metadata["classes"])
