@@ -11,9 +11,16 @@ import numpy as np
 from tracker.config import DetectorSettings
 from tracker.types import Detections, Frame
 
+# The 64x128 HOG window holds the person with a margin around them. Median ground-truth box /
+# HOG box, measured on the first halves of the MOT clips (72 matches, the halves that
+# scripts/eval_detector.py does not score): width 0.50, height 0.68, centres aligned.
+PERSON_WIDTH_IN_WINDOW = 0.50
+PERSON_HEIGHT_IN_WINDOW = 0.68
+
 
 class HOGDetector:
-    """People detector; frames are scaled to ``width`` pixels wide before the multi-scale scan.
+    """People detector; frames are scaled to ``width`` pixels wide before the multi-scale scan,
+    and each window is cut down to the person inside it.
 
     HOG's SVM margins are squashed to (0, 1) with a logistic so that ``min_score`` means the
     same kind of thing as for the CNN detectors (0.5 = on the decision boundary).
@@ -40,7 +47,9 @@ class HOGDetector:
         if len(rects) == 0:
             return Detections.empty()
         rects = np.asarray(rects, np.float32) / scale
-        xyxy = np.concatenate([rects[:, :2], rects[:, :2] + rects[:, 2:]], axis=1)
+        centres = rects[:, :2] + rects[:, 2:] / 2
+        half_sizes = rects[:, 2:] * np.array([PERSON_WIDTH_IN_WINDOW, PERSON_HEIGHT_IN_WINDOW], np.float32) / 2
+        xyxy = np.concatenate([centres - half_sizes, centres + half_sizes], axis=1)
         scores = 1.0 / (1.0 + np.exp(-np.asarray(weights, np.float32).reshape(-1)))
         keep = scores >= self.min_score
         return Detections(xyxy[keep], scores[keep], np.zeros(int(keep.sum()), np.int32))
