@@ -16,39 +16,44 @@ import numpy as np
 from tracker.config import DetectorSettings
 from tracker.types import Detections, Frame
 
-SHADOW = 127  # MOG2 marks shadows with this value
+class MotionBlobs:
+    """MOG2 foreground (shadows removed, opened, dilated) -> one box per blob of at least
+    ``min_area`` pixels, with the blob's fill ratio of its box. Keeps the background model
+    between calls, so feed it the frames of one camera in order."""
+
+    def __init__(self, min_area: int = 400) -> None:
+        self.min_area = min_area
+        self._subtractor = cv2.createBackgroundSubtractorMOG2(history=300, detectShadows=True)
+        self._kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
+
+    def find(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Boxes (N,4 xyxy float32) and fill ratios (N,) of the moving blobs in ``image``."""
+        mask = self._subtractor.apply(image)
+        mask = np.where(mask == 255, 255, 0).astype(np.uint8)
+        mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, self._kernel)
+        mask = cv2.dilate(mask, self._kernel, iterations=2)
+        count, _, stats, _ = cv2.connectedComponentsWithStats(mask)
+        x, y, w, h, area = (stats[1:count].T.astype(np.float32) if count > 1 else np.zeros((5, 0), np.float32))
+        keep = w * h >= self.min_area
+        boxes = np.stack([x, y, x + w, y + h], axis=1)[keep]
+        return boxes.reshape(-1, 4), (area / np.maximum(w * h, 1))[keep]
 
 
 class MotionDetector:
     class_names = ("object",)
 
     def __init__(self, min_area: int = 400, min_score: float = 0.0) -> None:
-        self.min_area = min_area
         self.min_score = min_score
-        self._subtractor = cv2.createBackgroundSubtractorMOG2(history=300, detectShadows=True)
-        self._kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
+        self._blobs = MotionBlobs(min_area)
 
     @classmethod
     def from_settings(cls, settings: DetectorSettings, source: Path | None = None) -> MotionDetector:
         return cls(settings.min_area, settings.min_score)
 
     def _detect_one(self, frame: Frame) -> Detections:
-        mask = self._subtractor.apply(frame.image)
-        mask = np.where(mask == 255, 255, 0).astype(np.uint8)
-        mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, self._kernel)
-        mask = cv2.dilate(mask, self._kernel, iterations=2)
-        count, _, stats, _ = cv2.connectedComponentsWithStats(mask)
-        boxes, scores = [], []
-        for x, y, w, h, area in stats[1:count]:
-            if w * h < self.min_area:
-                continue
-            fill = area / float(w * h)
-            if fill >= self.min_score:
-                boxes.append((x, y, x + w, y + h))
-                scores.append(fill)
-        if not boxes:
-            return Detections.empty()
-        return Detections(np.array(boxes), np.array(scores), np.zeros(len(boxes), np.int32))
+        boxes, fill = self._blobs.find(frame.image)
+        keep = fill >= self.min_score
+        return Detections(boxes[keep], fill[keep], np.zeros(int(keep.sum()), np.int32))
 
     def detect(self, frames: Sequence[Frame]) -> list[Detections]:
         return [self._detect_one(frame) for frame in frames]

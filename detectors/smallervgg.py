@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 
 from detectors.keras_runtime import load_model, weights_path
+from detectors.motion import MotionBlobs
 from detectors.tensorflow_runtime import import_tensorflow
 from tracker.config import DetectorSettings
 from tracker.types import Detections, Frame
@@ -48,27 +49,11 @@ def window_grid(width: int, height: int) -> np.ndarray:
     return np.concatenate(windows).astype(np.float32)
 
 
-class MotionBlobs:
-    """MOG2 foreground -> cleaned mask -> bounding boxes of blobs of at least ``min_area`` px."""
-
-    def __init__(self, min_area: int) -> None:
-        self.min_area = min_area
-        self.subtractor = cv2.createBackgroundSubtractorMOG2(history=200, varThreshold=25, detectShadows=True)
-        self.kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
-
-    def boxes(self, image: np.ndarray) -> np.ndarray:
-        mask = self.subtractor.apply(image)
-        mask = cv2.threshold(mask, 200, 255, cv2.THRESH_BINARY)[1]  # drop shadows (127)
-        mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, self.kernel)
-        mask = cv2.dilate(mask, self.kernel, iterations=2)
-        contours = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0]
-        boxes = []
-        for contour in contours:
-            x, y, w, h = cv2.boundingRect(contour)
-            if w * h >= self.min_area:
-                pad_x, pad_y = BLOB_PADDING * w, BLOB_PADDING * h
-                boxes.append([x - pad_x, y - pad_y, x + w + pad_x, y + h + pad_y])
-        return np.asarray(boxes, np.float32).reshape(-1, 4)
+def padded_blobs(blobs: MotionBlobs, image: np.ndarray) -> np.ndarray:
+    """Moving blobs grown by ``BLOB_PADDING`` on each side, so the crop shows the whole object."""
+    boxes, _ = blobs.find(image)
+    pad = (boxes[:, 2:] - boxes[:, :2]) * BLOB_PADDING
+    return np.concatenate([boxes[:, :2] - pad, boxes[:, 2:] + pad], axis=1)
 
 
 class SmallerVGGDetector:
@@ -111,7 +96,7 @@ class SmallerVGGDetector:
             return []
         size = (self.input_width, self.input_height)
         images = np.stack([cv2.resize(frame.image, size, interpolation=cv2.INTER_AREA) for frame in frames])
-        per_frame = [self.motion.boxes(image) if self.motion else self.windows for image in images]
+        per_frame = [padded_blobs(self.motion, image) if self.motion else self.windows for image in images]
         boxes = np.concatenate(per_frame)
         image_ids = np.repeat(np.arange(len(frames), dtype=np.int32), [len(b) for b in per_frame])
         if len(boxes):
