@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from detectors.registry import detector_names
 from tracker.config import describe_settings, load_settings, parse_override, settings_as_dict
 from tracker.errors import UserError
 
@@ -34,7 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("-o", "--output", metavar="DIR", required=True, type=Path, help="folder for the outputs")
     parser.add_argument("-c", "--config", metavar="CONFIG", type=Path,
                         help="YAML config (default: configs/default.yaml)")
-    parser.add_argument("--detector", help="detector name (detector.name): ssdlite, hog, motfile, motion, ...")
+    parser.add_argument("--detector", help=f"detector name (detector.name): {', '.join(detector_names())}")
     parser.add_argument("--tracker", help="tracker name (tracker.name): centroid, dlib, kalman, bytetrack, bytetrack-dlib")
     parser.add_argument("--detect-every", type=int, metavar="N", help="run the detector every N frames")
     parser.add_argument("--min-score", type=float, metavar="X", help="drop detections scoring below X")
