@@ -22,7 +22,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from detectors.tensorflow_runtime import import_tensorflow
+from detectors.tensorflow_runtime import import_tensorflow, quiet_stderr
 from detectors.ssd_boxes import decode_boxes, non_max_suppression
 from tracker.config import DetectorSettings
 from tracker.errors import UserError
@@ -88,10 +88,10 @@ def tflite_network(graph: Path, width: int, height: int, threads: int) -> Networ
         partial = cached.with_name(f".{cached.name}.{os.getpid()}")
         partial.write_bytes(converter.convert())
         partial.replace(cached)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), quiet_stderr():
         warnings.simplefilter("ignore")  # tf.lite.Interpreter's notice about ai-edge-litert
         interpreter = tf.lite.Interpreter(model_path=str(cached), num_threads=threads)
-    interpreter.allocate_tensors()
+        interpreter.allocate_tensors()  # creates the XNNPACK delegate, which says so on stderr
     input_index = interpreter.get_input_details()[0]["index"]
     encodings_index, logits_index = (d["index"] for d in interpreter.get_output_details())
 
