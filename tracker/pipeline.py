@@ -124,7 +124,7 @@ def run_pipeline(source: FrameSource, detector: Detector, tracker: Tracker, sett
                 tqdm(total=total, unit="frame", disable=not progress, dynamic_ncols=True, desc="tracking"))
             for frame in _timed_frames(source, timer):
                 STOP.frame_started()  # a stop signal now waits until this frame is written
-                if frame.after_gap and hasattr(tracker, "reset"):
+                if frame.after_gap:
                     tracker.reset()  # a live stream came back: no track continues across the gap
                 detections: Detections | None = None
                 reason = scheduler.reason(frame, tracker.redetect_reason)

@@ -23,5 +23,9 @@ class Tracker(Protocol):
 
     def update(self, detections: Detections | None, frame: Frame) -> Tracks: ...
 
+    def reset(self) -> None:
+        """Forget every track (e.g. after a gap in a live stream); public ids keep counting up."""
+        ...
+
     @property
     def redetect_reason(self) -> str | None: ...
