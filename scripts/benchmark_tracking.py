@@ -22,12 +22,12 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tracker.benchmark import BenchmarkRow, cache_detections, configurations, run_config  # noqa: E402
+from detectors.training.paths import shared_data_dir  # noqa: E402
 from tracker.config import load_settings  # noqa: E402
 from tracker.errors import UserError  # noqa: E402
 from tracker.outputs.summary import write_json_atomic  # noqa: E402
 
-DATA = next((p for p in (REPO.parent / "shared" / "data", Path("/work/shared/data")) if p.is_dir()),
-            REPO.parent / "shared" / "data")
+DATA = shared_data_dir() or REPO.parent / "shared" / "data"
 
 def print_table(rows: list[BenchmarkRow]) -> None:
     print("| config | clip | HOTA | DetA | AssA | MOTA | IDF1 | IDSW | fps | detector calls |")

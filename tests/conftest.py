@@ -7,18 +7,30 @@ import subprocess
 import sys
 from pathlib import Path
 
+import cv2
 import pytest
 
+from detectors.training.paths import shared_data_dir
+
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = next((p for p in (REPO.parent / "shared" / "data", Path("/work/shared/data")) if p.is_dir()),
-                   REPO.parent / "shared" / "data")
+SHARED_DATA = shared_data_dir()  # None when absent: tests that need it skip
 
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f"real data not found at {SHARED_DATA} (see ../shared/data/README.md)")
+    if SHARED_DATA is None:
+        pytest.skip("real data not found in ../shared/data (see its README.md)")
     return SHARED_DATA
+
+
+def decoded_frames(video_path: Path) -> int:
+    """How many frames OpenCV can decode from ``video_path`` (a finalised, playable file)."""
+    video = cv2.VideoCapture(str(video_path))
+    count = 0
+    while video.read()[0]:
+        count += 1
+    video.release()
+    return count
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ import cv2
 import pytest
 import yaml
 
-from tests.conftest import run_cli
+from tests.conftest import decoded_frames, run_cli
 from tests.synthetic import MovingBox, write_clip
 
 
@@ -78,10 +78,7 @@ def test_rotation_by_time_splits_outputs_into_numbered_segments(tmp_path: Path, 
     assert summary["output_segments"] == 4
     frames = 0
     for index in range(4):
-        video = cv2.VideoCapture(str(out / f"annotated.{index:04d}.mp4"))
-        count = 0
-        while video.read()[0]:
-            count += 1
+        count = decoded_frames(out / f"annotated.{index:04d}.mp4")
         assert count == 30
         frames += count
         assert (out / f"tracks.{index:04d}.csv").read_text().startswith("frame,time_s")

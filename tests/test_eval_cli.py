@@ -12,8 +12,8 @@ from tests.conftest import SHARED_DATA
 
 
 def shared_mot() -> Path:
-    if not (SHARED_DATA / "mot" / "TUD-Campus" / "gt" / "gt.txt").is_file():
-        pytest.skip(f"shared data mot/TUD-Campus not found under {SHARED_DATA}")
+    if SHARED_DATA is None or not (SHARED_DATA / "mot" / "TUD-Campus" / "gt" / "gt.txt").is_file():
+        pytest.skip("shared data mot/TUD-Campus not found (../shared/data)")
     return SHARED_DATA / "mot"
 
 

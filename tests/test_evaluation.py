@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import SHARED_DATA
 from tracker.errors import UserError
 from tracker.evaluation import evaluate_benchmark, evaluate_sequence
 
@@ -211,11 +212,9 @@ def test_missing_inputs_are_user_errors(tmp_path):
 
 
 def shared_clip(name: str) -> Path:
-    for root in (Path(__file__).resolve().parents[1].parent / "shared" / "data",
-                 Path("/work/shared/data")):
-        if (root / "mot" / name / "gt" / "gt.txt").is_file():
-            return root / "mot" / name
-    pytest.skip(f"shared data clip mot/{name} not found (../shared/data or /work/shared/data)")
+    if SHARED_DATA is None or not (SHARED_DATA / "mot" / name / "gt" / "gt.txt").is_file():
+        pytest.skip(f"shared data clip mot/{name} not found (../shared/data)")
+    return SHARED_DATA / "mot" / name
 
 
 def test_per_frame_counts_sum_to_trackeval_totals_on_real_clip(tmp_path):
