@@ -16,7 +16,8 @@ from tracker.config import load_settings
 BASELINE = Path(__file__).parent / "data" / "tracking_baseline.json"
 CLIPS = ("TUD-Campus", "PETS09-S3-MF1")
 # The dlib+Kalman variant runs at ~5 fps on CPU: the benchmark script covers it, not the suite.
-CONFIGS = ("default.yaml", "pedestrians.yaml", "kalman every 1", "bytetrack every 1", "bytetrack every 5")
+CONFIGS = ("default.yaml", "pedestrians.yaml", "kalman every 1", "bytetrack every 1", "bytetrack every 5",
+           "bytetrack every 5 no lag")
 MAX_HOTA_DROP = 0.01
 
 pytestmark = pytest.mark.slow

@@ -33,13 +33,18 @@ TRACKER_VARIANTS: dict[str, dict] = {
 
 def configurations() -> dict[str, tuple[Path, dict]]:
     """Benchmark name -> (config file, overrides). The "every N" variants detect exactly every
-    N frames (no ``max_detect_gap_s`` cap), whatever the clip's frame rate."""
+    N frames (no ``max_detect_gap_s`` cap), whatever the clip's frame rate, and keep the
+    default's output lag; the "no lag" ones write every frame as soon as it is tracked, as
+    the peer trackers do."""
     configs = {name: (CONFIG_DIR / name, {}) for name in PERSON_CONFIGS}
     for tracker, overrides in TRACKER_VARIANTS.items():
         for every in (1, 5):
             configs[f"{tracker} every {every}"] = (CONFIG_DIR / "default.yaml",
                                                    {**overrides, "pipeline.detect_every": every,
                                                     "pipeline.max_detect_gap_s": None})
+    for every in (1, 5):
+        config_file, overrides = configs[f"bytetrack every {every}"]
+        configs[f"bytetrack every {every} no lag"] = (config_file, {**overrides, "pipeline.lag_frames": 0})
     return configs
 
 

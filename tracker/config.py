@@ -71,6 +71,11 @@ class PipelineSettings(_Strict):
         None, gt=0, description="never leave more than this many seconds of video between detections: "
                                 "caps detect_every on low-frame-rate sources (e.g. 0.25: every 5th frame "
                                 "at 25 fps, every frame at 7 fps)")
+    lag_frames: int = Field(
+        0, ge=0, description="hold each frame's tracks this many frames before writing them, and revise them "
+        "meanwhile: boxes between two detections are interpolated, a track the detector missed for a few frames "
+        "is filled in, a new track shows from its first detection. Outputs (and --serve) run this many frames "
+        "behind; 0 writes each frame as soon as it is tracked")
 
 class OutputSettings(_Strict):
     video: bool = Field(True, description="write annotated.mp4")

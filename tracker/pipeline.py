@@ -22,6 +22,7 @@ from tracker.outputs.base import FrameResult, FrameSink
 from tracker.outputs.threaded import ThreadedSink
 from tracker.outputs.track_files import CSVSink, MOTSink
 from tracker.outputs.video import VideoSink
+from tracker.smoothing import FixedLagSmoother, SmoothedFrame
 from tracker.timing import StageTimer
 from tracker.trackers.base import Tracker
 from tracker.types import Detections, Frame
@@ -112,14 +113,33 @@ def run_pipeline(source: FrameSource, detector: Detector, tracker: Tracker, sett
     closed, so each output is valid up to the last processed frame."""
     timer = stats.timer
     scheduler = DetectionScheduler(settings.pipeline, source.info.fps)
+    smoother = FixedLagSmoother(settings.pipeline.lag_frames)
     annotator = Annotator(detector.class_names, settings.output.trail)
     draw = any(sink.wants_image for sink in sinks)
     total = source.info.frame_count if max_frames is None else min(max_frames, source.info.frame_count or max_frames)
     start = time.perf_counter()
+
+    def emit(smoothed: SmoothedFrame) -> None:
+        tracks = smoothed.tracks
+        for track_id, class_id in zip(tracks.ids, tracks.class_ids):
+            stats.ids_per_class.setdefault(detector.class_names[class_id], set()).add(int(track_id))
+        image = None
+        if draw:
+            with timer.stage("draw"):
+                fps = stats.frames / max(time.perf_counter() - start, 1e-9)
+                status = (f"frame {smoothed.frame.index + 1}  {fps:.1f} fps  "
+                          f"{'detecting' if smoothed.detect_reason else 'tracking'}  {len(tracks)} tracks")
+                image = annotator.draw(smoothed.frame.image, tracks, status)
+        result = FrameResult(smoothed.frame, tracks, smoothed.detect_reason, image)
+        with timer.stage("write"):
+            for sink in sinks:
+                sink.write(result)
+
     try:
         with ExitStack() as closing:
             for sink in reversed(sinks):
                 closing.callback(sink.close)
+            closing.callback(lambda: [emit(held) for held in smoother.flush()])  # held frames first
             bar = closing.enter_context(
                 tqdm(total=total, unit="frame", disable=not progress, dynamic_ncols=True, desc="tracking"))
             for frame in _timed_frames(source, timer):
@@ -136,24 +156,14 @@ def run_pipeline(source: FrameSource, detector: Detector, tracker: Tracker, sett
                     stats.detect_reasons[reason] += 1
                 with timer.stage("track"):
                     tracks = tracker.update(detections, frame)
-                for track_id, class_id in zip(tracks.ids, tracks.class_ids):
-                    stats.ids_per_class.setdefault(detector.class_names[class_id], set()).add(int(track_id))
+                    ready = smoother.push(frame, reason, tracker.states)
                 stats.frames += 1
-                fps = stats.frames / (time.perf_counter() - start)
-                image = None
-                if draw:
-                    with timer.stage("draw"):
-                        status = (f"frame {frame.index + 1}  {fps:.1f} fps  "
-                                  f"{'detecting' if reason else 'tracking'}  {len(tracks)} tracks")
-                        image = annotator.draw(frame.image, tracks, status)
-                result = FrameResult(frame, tracks, reason, image)
-                with timer.stage("write"):
-                    for sink in sinks:
-                        sink.write(result)
+                for smoothed in ready:
+                    emit(smoothed)
                 bar.update(1)
                 STOP.frame_finished()
                 if stats.frames % 10 == 0:
-                    bar.set_postfix(fps=f"{fps:.1f}", tracks=len(tracks))
+                    bar.set_postfix(fps=f"{stats.frames / (time.perf_counter() - start):.1f}", tracks=len(tracks))
                 if max_frames is not None and stats.frames >= max_frames:
                     stats.stopped_by = "max_frames"
                     break

@@ -100,3 +100,21 @@ class Tracks:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+
+@dataclass
+class TrackSnapshot:
+    """One live track on one frame as the tracker holds it, tentative and hidden tracks
+    included, for outputs that revise recent frames (``tracker.smoothing``). ``key`` is the
+    tracker's own serial for the track (stable from its first detection; the public id only
+    comes with confirmation); ``detected`` tells a detection corrected it on this frame;
+    ``shown`` tells the tracker reports it on this frame."""
+
+    key: int
+    public_id: int | None
+    box: np.ndarray
+    score: float
+    class_id: int
+    detected: bool
+    confidence: float
+    shown: bool

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from tracker.types import Detections, Frame, Tracks
+from tracker.types import Detections, Frame, Tracks, TrackSnapshot
 
 
 @runtime_checkable
@@ -29,3 +29,8 @@ class Tracker(Protocol):
 
     @property
     def redetect_reason(self) -> str | None: ...
+
+    @property
+    def states(self) -> list[TrackSnapshot]:
+        """Every live track after the last update, tentative and hidden ones included."""
+        ...

@@ -10,7 +10,7 @@ import numpy as np
 from tracker.trackers.assignment import Association, TrackState
 from tracker.trackers.motion import MotionModel
 from tracker.trackers.track import Track
-from tracker.types import Detections, Frame, Tracks
+from tracker.types import Detections, Frame, Tracks, TrackSnapshot
 
 
 class MultiObjectTracker:
@@ -34,6 +34,7 @@ class MultiObjectTracker:
         self.keep_confident = keep_confident and min_confidence is not None
         self.tracks: list[Track] = []
         self._next_public_id = itertools.count(1)
+        self._next_key = itertools.count(1)
         self._redetect_reason: str | None = "no_tracks"
 
     def reset(self) -> None:
@@ -44,6 +45,10 @@ class MultiObjectTracker:
     @property
     def redetect_reason(self) -> str | None:
         return self._redetect_reason
+
+    @property
+    def states(self) -> list[TrackSnapshot]:
+        return [track.snapshot() for track in self.tracks]
 
     def update(self, detections: Detections | None, frame: Frame) -> Tracks:
         prepared = self.motion.prepare(frame)
@@ -88,7 +93,8 @@ class MultiObjectTracker:
         self.tracks = [t for t in self.tracks if t.confirmed or not t.missed]
         for det_index in assignment.births:
             box = detections.xyxy[det_index]
-            track = Track(self.motion.start(prepared, box), box, float(detections.scores[det_index]),
+            track = Track(next(self._next_key), self.motion.start(prepared, box), box,
+                          float(detections.scores[det_index]),
                           int(detections.class_ids[det_index]))
             if self.confirm_hits <= 1:
                 track.public_id = next(self._next_public_id)
@@ -107,7 +113,7 @@ class MultiObjectTracker:
         return None
 
     def _report(self) -> Tracks:
-        shown = [t for t in self.tracks if t.confirmed and not t.missed]
+        shown = [t for t in self.tracks if t.shown]
         if not shown:
             return Tracks.empty()
         return Tracks(

@@ -7,14 +7,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from tracker.trackers.motion import TrackMotion
+from tracker.types import TrackSnapshot
 
 
 @dataclass
 class Track:
     """A track is *tentative* until it has ``confirm_hits`` detections, then it gets a public id.
     ``frames_unseen`` counts frames since its last matching detection; ``missed`` is True when
-    the latest detector call did not see it (it is then kept, but not reported)."""
+    the latest detector call did not see it (it is then kept, but not reported). ``key`` is the
+    tracker's serial for it, given at birth."""
 
+    key: int
     motion: TrackMotion
     box: np.ndarray
     score: float
@@ -29,3 +32,11 @@ class Track:
     @property
     def confirmed(self) -> bool:
         return self.public_id is not None
+
+    @property
+    def shown(self) -> bool:
+        return self.confirmed and not self.missed
+
+    def snapshot(self) -> TrackSnapshot:
+        return TrackSnapshot(self.key, self.public_id, np.array(self.box, np.float32), self.score, self.class_id,
+                             self.from_detector, self.confidence, self.shown)
