@@ -17,7 +17,7 @@ BASELINE = Path(__file__).parent / "data" / "tracking_baseline.json"
 CLIPS = ("TUD-Campus", "PETS09-S3-MF1")
 # The dlib+Kalman variant runs at ~5 fps on CPU: the benchmark script covers it, not the suite.
 CONFIGS = ("default.yaml", "pedestrians.yaml", "kalman every 1", "bytetrack every 1", "bytetrack every 5",
-           "bytetrack every 5 no lag")
+           "bytetrack every 5 no lag", "bytetrack every 1 appearance")
 MAX_HOTA_DROP = 0.01
 
 pytestmark = pytest.mark.slow

@@ -35,7 +35,7 @@ def configurations() -> dict[str, tuple[Path, dict]]:
     """Benchmark name -> (config file, overrides). The "every N" variants detect exactly every
     N frames (no ``max_detect_gap_s`` cap), whatever the clip's frame rate, and keep the
     default's output lag; the "no lag" ones write every frame as soon as it is tracked, as
-    the peer trackers do."""
+    the peer trackers do; the "appearance" ones add the colour-histogram gate for lost tracks."""
     configs = {name: (CONFIG_DIR / name, {}) for name in PERSON_CONFIGS}
     for tracker, overrides in TRACKER_VARIANTS.items():
         for every in (1, 5):
@@ -45,6 +45,7 @@ def configurations() -> dict[str, tuple[Path, dict]]:
     for every in (1, 5):
         config_file, overrides = configs[f"bytetrack every {every}"]
         configs[f"bytetrack every {every} no lag"] = (config_file, {**overrides, "pipeline.lag_frames": 0})
+        configs[f"bytetrack every {every} appearance"] = (config_file, {**overrides, "tracker.appearance_gate": 0.4})
     return configs
 
 

@@ -59,6 +59,10 @@ class TrackerSettings(_Strict):
     high_score: float = Field(
         0.5, ge=0, le=1, description="bytetrack: detections scoring at least this are matched first and "
         "start tracks; lower ones (down to detector.min_score) only keep the tracks left over alive")
+    appearance_gate: float | None = Field(
+        None, gt=0, le=1, description="bytetrack, bytetrack-dlib: a lost track only takes a detection whose "
+        "colour histograms are within this Bhattacharyya distance of its own (0.4 measured best; off by default: "
+        "it helps when the detector runs on every frame, see docs/tracking-benchmark.md)")
 
 class PipelineSettings(_Strict):
     detect_every: int = Field(10, ge=1, description="run the detector every N frames (1 = every frame)")

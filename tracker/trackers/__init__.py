@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tracker.config import TrackerSettings
 from tracker.errors import UserError
+from tracker.trackers.appearance import AppearanceModel
 from tracker.trackers.assignment import OneStage, ByteTrack
 from tracker.trackers.association import centroid_cost, iou_cost, iou_distance_cost
 from tracker.trackers.base import Tracker
@@ -19,7 +20,8 @@ def build_tracker(settings: TrackerSettings) -> Tracker:
     ``kalman``: IoU-plus-distance matching, a Kalman filter per object predicts between detections.
     ``bytetrack``: ``kalman`` with ByteTrack's two-stage matching (low-score boxes keep tracks alive).
     ``bytetrack-dlib``: ``bytetrack`` whose Kalman filters are also corrected by dlib correlation
-    trackers between detections, and whose well-locked tracks survive a missed detection."""
+    trackers between detections, and whose well-locked tracks survive a missed detection.
+    ``tracker.appearance_gate`` adds a colour-histogram check for lost tracks to both ByteTracks."""
     common = dict(max_disappeared=settings.max_disappeared, confirm_hits=settings.confirm_hits)
     if settings.name == "centroid":
         return MultiObjectTracker(ConstantVelocityModel(), OneStage(centroid_cost, settings.max_distance), **common)
@@ -28,13 +30,15 @@ def build_tracker(settings: TrackerSettings) -> Tracker:
                                   min_confidence=settings.min_confidence, **common)
     if settings.name == "kalman":
         return MultiObjectTracker(KalmanModel(), OneStage(iou_distance_cost, settings.max_cost), **common)
-    if settings.name == "bytetrack":
-        return MultiObjectTracker(KalmanModel(), ByteTrack(iou_distance_cost, settings.max_cost,
-                                                          settings.high_score), **common)
-    if settings.name == "bytetrack-dlib":
+    if settings.name in ("bytetrack", "bytetrack-dlib"):
+        association = ByteTrack(iou_distance_cost, settings.max_cost, settings.high_score, settings.appearance_gate)
+        if settings.appearance_gate is not None:
+            common["appearance"] = AppearanceModel(settings.appearance_gate, min_score=settings.high_score)
+        if settings.name == "bytetrack":
+            return MultiObjectTracker(KalmanModel(), association, **common)
         motion = KalmanCorrelationModel(settings.downscale, settings.min_confidence)
-        return MultiObjectTracker(motion, ByteTrack(iou_distance_cost, settings.max_cost, settings.high_score),
-                                  min_confidence=settings.min_confidence, keep_confident=True, **common)
+        return MultiObjectTracker(motion, association, min_confidence=settings.min_confidence,
+                                  keep_confident=True, **common)
     raise UserError(f"unknown tracker '{settings.name}' (choose from: {', '.join(TRACKER_NAMES)})")
 
 

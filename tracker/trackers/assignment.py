@@ -10,6 +10,7 @@ from typing import Protocol
 
 import numpy as np
 
+from tracker.trackers.appearance import bhattacharyya_distance
 from tracker.trackers.association import iou_cost, match
 from tracker.types import Detections
 
@@ -22,13 +23,15 @@ LOW_SCORE_MAX_COST = 0.5
 @dataclass(frozen=True)
 class TrackState:
     """What the assignment needs to know of the tracks: predicted boxes (N,4), class ids,
-    which tracks were seen by the previous detector call (``active``) and which have a
-    public id (``confirmed``; the others are tentative)."""
+    which tracks were seen by the previous detector call (``active``), which have a
+    public id (``confirmed``; the others are tentative) and, when an appearance cue is on,
+    their colour histograms (N,K; all zero for a track with none yet)."""
 
     boxes: np.ndarray
     class_ids: np.ndarray
     active: np.ndarray
     confirmed: np.ndarray
+    appearance: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,10 @@ class Assignment:
 
 
 class Association(Protocol):
-    def assign(self, tracks: TrackState, detections: Detections) -> Assignment: ...
+    def assign(self, tracks: TrackState, detections: Detections,
+               appearance: np.ndarray | None = None) -> Assignment:
+        """``appearance``: the detections' colour histograms (M,K), when the tracker has a cue."""
+        ...
 
 
 def _class_gated(cost: CostFunction, boxes: np.ndarray, class_ids: np.ndarray,
@@ -60,7 +66,8 @@ class OneStage:
         self.cost = cost
         self.max_cost = max_cost
 
-    def assign(self, tracks: TrackState, detections: Detections) -> Assignment:
+    def assign(self, tracks: TrackState, detections: Detections,
+               appearance: np.ndarray | None = None) -> Assignment:
         matching = match(_class_gated(self.cost, tracks.boxes, tracks.class_ids, detections), self.max_cost)
         return Assignment(matching.pairs, matching.unmatched_tracks, matching.unmatched_detections)
 
@@ -81,21 +88,41 @@ class ByteTrack:
     partly hidden keeps the id. Stage 3: the confident detections left over against the
     tentative tracks (same cost and gate as stage 1), so a track still being confirmed never
     takes an established track's detection. Only confident detections left over start
-    tracks; low-score leftovers are dropped as likely clutter."""
+    tracks; low-score leftovers are dropped as likely clutter.
 
-    def __init__(self, cost: CostFunction, max_cost: float, high_score: float) -> None:
+    With ``appearance_gate`` (and histograms for tracks and detections), a lost track may
+    only take a detection whose colours are within that Bhattacharyya distance of its own:
+    its coasting prediction often lands on somebody else by the time it is found again."""
+
+    def __init__(self, cost: CostFunction, max_cost: float, high_score: float,
+                 appearance_gate: float | None = None) -> None:
         self.cost = cost
         self.max_cost = max_cost
         self.high_score = high_score
+        self.appearance_gate = appearance_gate
 
     def _stage(self, cost: CostFunction, max_cost: float, tracks: TrackState, rows: np.ndarray,
-               detections: Detections, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Match ``tracks[rows]`` to ``detections[columns]``: pairs, rows left, columns left."""
-        result = match(_class_gated(cost, tracks.boxes[rows], tracks.class_ids[rows], detections[columns]), max_cost)
+               detections: Detections, columns: np.ndarray,
+               veto: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Match ``tracks[rows]`` to ``detections[columns]`` (never the pairs ``veto``, a
+        len(rows) x len(columns) mask, forbids): pairs, rows left, columns left."""
+        matrix = _class_gated(cost, tracks.boxes[rows], tracks.class_ids[rows], detections[columns])
+        if veto is not None:
+            matrix[veto] = np.inf
+        result = match(matrix, max_cost)
         return (_matched(result.pairs, rows, columns), rows[result.unmatched_tracks],
                 columns[result.unmatched_detections])
 
-    def assign(self, tracks: TrackState, detections: Detections) -> Assignment:
+    def _looks_different(self, tracks: TrackState, rows: np.ndarray, appearance: np.ndarray | None,
+                         columns: np.ndarray) -> np.ndarray | None:
+        if self.appearance_gate is None or appearance is None or tracks.appearance is None:
+            return None
+        track_features, det_features = tracks.appearance[rows], appearance[columns]
+        known = track_features.any(axis=1)[:, None] & det_features.any(axis=1)[None, :]
+        return known & (bhattacharyya_distance(track_features, det_features) > self.appearance_gate)
+
+    def assign(self, tracks: TrackState, detections: Detections,
+               appearance: np.ndarray | None = None) -> Assignment:
         high = np.flatnonzero(detections.scores >= self.high_score)
         low = np.flatnonzero(detections.scores < self.high_score)
         confirmed = np.flatnonzero(tracks.confirmed)
@@ -103,7 +130,8 @@ class ByteTrack:
         seen = confirmed[tracks.active[confirmed]]
         lost = confirmed[~tracks.active[confirmed]]
         first_seen, seen_left, high_left = self._stage(self.cost, self.max_cost, tracks, seen, detections, high)
-        first_lost, _, high_left = self._stage(self.cost, self.max_cost, tracks, lost, detections, high_left)
+        first_lost, _, high_left = self._stage(self.cost, self.max_cost, tracks, lost, detections, high_left,
+                                               self._looks_different(tracks, lost, appearance, high_left))
         second, _, _ = self._stage(iou_cost, LOW_SCORE_MAX_COST, tracks, seen_left, detections, low)
         third, _, births = self._stage(self.cost, self.max_cost, tracks, tentative, detections, high_left)
         pairs = np.concatenate([first_seen, first_lost, second, third]).astype(int)

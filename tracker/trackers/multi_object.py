@@ -7,6 +7,7 @@ import itertools
 
 import numpy as np
 
+from tracker.trackers.appearance import AppearanceModel
 from tracker.trackers.assignment import Association, TrackState
 from tracker.trackers.motion import MotionModel
 from tracker.trackers.track import Track
@@ -21,13 +22,16 @@ class MultiObjectTracker:
     frames without a match, or when their centre leaves the frame. A confirmed track the
     detector missed is hidden until it is matched again, unless ``keep_confident`` and its
     motion model's confidence is at least ``min_confidence`` (a correlation tracker still
-    locked on it)."""
+    locked on it). With an ``appearance`` model, each track also learns its colours, which the
+    association may use."""
 
     def __init__(self, motion: MotionModel, association: Association, *,
                  max_disappeared: int = 30, confirm_hits: int = 3,
-                 min_confidence: float | None = None, keep_confident: bool = False) -> None:
+                 min_confidence: float | None = None, keep_confident: bool = False,
+                 appearance: AppearanceModel | None = None) -> None:
         self.motion = motion
         self.association = association
+        self.appearance = appearance
         self.max_disappeared = max_disappeared
         self.confirm_hits = confirm_hits
         self.min_confidence = min_confidence
@@ -58,7 +62,7 @@ class MultiObjectTracker:
             track.from_detector = False
         left = self._drop_tracks_outside(frame)
         if detections is not None:
-            self._associate(detections, prepared)
+            self._associate(detections, prepared, frame)
         self.tracks = [t for t in self.tracks if t.frames_unseen <= self.max_disappeared]
         self._redetect_reason = self._reason_to_redetect(left)
         return self._report()
@@ -72,16 +76,20 @@ class MultiObjectTracker:
         self.tracks = [t for t in self.tracks if inside(t)]
         return len(self.tracks) < before
 
-    def _associate(self, detections: Detections, prepared: object) -> None:
+    def _associate(self, detections: Detections, prepared: object, frame: Frame) -> None:
+        features = None if self.appearance is None else self.appearance.describe(frame.image, detections.xyxy)
         state = TrackState(np.array([t.box for t in self.tracks], np.float32).reshape(-1, 4),
                            np.array([t.class_id for t in self.tracks], np.int32),
                            np.array([not t.missed for t in self.tracks], bool),
-                           np.array([t.confirmed for t in self.tracks], bool))
-        assignment = self.association.assign(state, detections)
+                           np.array([t.confirmed for t in self.tracks], bool),
+                           None if features is None else self._track_features(features.shape[1]))
+        assignment = self.association.assign(state, detections, features)
         for track_index, det_index in assignment.pairs:
             track = self.tracks[track_index]
             track.box = track.motion.correct(prepared, detections.xyxy[det_index])
             track.score = float(detections.scores[det_index])
+            if features is not None:
+                track.appearance = self.appearance.blend(track.appearance, features[det_index], track.score)
             track.hits += 1
             track.frames_unseen, track.missed, track.from_detector = 0, False, True
             if not track.confirmed and track.hits >= self.confirm_hits:
@@ -98,7 +106,17 @@ class MultiObjectTracker:
                           int(detections.class_ids[det_index]))
             if self.confirm_hits <= 1:
                 track.public_id = next(self._next_public_id)
+            if features is not None:
+                track.appearance = self.appearance.blend(None, features[det_index], track.score)
             self.tracks.append(track)
+
+    def _track_features(self, size: int) -> np.ndarray:
+        """The tracks' colour histograms (N, size); zeros for a track that has none yet."""
+        features = np.zeros((len(self.tracks), size), np.float32)
+        for row, track in enumerate(self.tracks):
+            if track.appearance is not None:
+                features[row] = track.appearance
+        return features
 
     def _reason_to_redetect(self, a_track_left: bool) -> str | None:
         if a_track_left:

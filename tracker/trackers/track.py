@@ -15,7 +15,8 @@ class Track:
     """A track is *tentative* until it has ``confirm_hits`` detections, then it gets a public id.
     ``frames_unseen`` counts frames since its last matching detection; ``missed`` is True when
     the latest detector call did not see it (it is then kept, but not reported). ``key`` is the
-    tracker's serial for it, given at birth."""
+    tracker's serial for it, given at birth; ``appearance`` its colour histograms, when the
+    tracker learns them."""
 
     key: int
     motion: TrackMotion
@@ -28,6 +29,7 @@ class Track:
     confidence: float = 1.0
     from_detector: bool = True
     public_id: int | None = None
+    appearance: np.ndarray | None = None
 
     @property
     def confirmed(self) -> bool:
