@@ -36,15 +36,6 @@ class _Held:
     states: dict[int, TrackSnapshot]
 
 
-def _shown_tracks(states: dict[int, TrackSnapshot]) -> Tracks:
-    shown = [s for s in states.values() if s.shown and s.public_id is not None]
-    if not shown:
-        return Tracks.empty()
-    return Tracks(ids=[s.public_id for s in shown], xyxy=np.array([s.box for s in shown]),
-                  scores=[s.score for s in shown], class_ids=[s.class_id for s in shown],
-                  from_detector=[s.detected for s in shown], confidence=[s.confidence for s in shown])
-
-
 class FixedLagSmoother:
     """Delays every frame by ``lag`` frames (0: no delay, no revision). ``push`` takes the
     newest frame with the tracker's ``states`` after its update (held as copies) and returns
@@ -71,7 +62,8 @@ class FixedLagSmoother:
 
     def _release(self) -> SmoothedFrame:
         held = self._held.popleft()
-        return SmoothedFrame(held.frame, _shown_tracks(held.states), held.detect_reason)
+        shown = [state for state in held.states.values() if state.shown]
+        return SmoothedFrame(held.frame, Tracks.from_snapshots(shown), held.detect_reason)
 
     def _revise(self, detected: TrackSnapshot, frame_index: int) -> None:
         """Walk back through the held frames of a track just detected: show it on every earlier

@@ -98,6 +98,15 @@ class Tracks:
         return cls(np.zeros(0, np.int64), np.zeros((0, 4), np.float32), np.zeros(0, np.float32),
                    np.zeros(0, np.int32), np.zeros(0, bool), np.zeros(0, np.float32))
 
+    @classmethod
+    def from_snapshots(cls, snapshots: list[TrackSnapshot]) -> Tracks:
+        """The given tracks (each with a public id) as one frame's output."""
+        if not snapshots:
+            return cls.empty()
+        return cls(ids=[s.public_id for s in snapshots], xyxy=np.array([s.box for s in snapshots]),
+                   scores=[s.score for s in snapshots], class_ids=[s.class_id for s in snapshots],
+                   from_detector=[s.detected for s in snapshots], confidence=[s.confidence for s in snapshots])
+
     def __len__(self) -> int:
         return len(self.ids)
 

@@ -131,14 +131,4 @@ class MultiObjectTracker:
         return None
 
     def _report(self) -> Tracks:
-        shown = [t for t in self.tracks if t.shown]
-        if not shown:
-            return Tracks.empty()
-        return Tracks(
-            ids=[t.public_id for t in shown],
-            xyxy=np.array([t.box for t in shown]),
-            scores=[t.score for t in shown],
-            class_ids=[t.class_id for t in shown],
-            from_detector=[t.from_detector for t in shown],
-            confidence=[t.confidence for t in shown],
-        )
+        return Tracks.from_snapshots([t.snapshot() for t in self.tracks if t.shown])
