@@ -33,7 +33,7 @@ def build_tracker(settings: TrackerSettings) -> Tracker:
     if settings.name in ("bytetrack", "bytetrack-dlib"):
         association = ByteTrack(iou_distance_cost, settings.max_cost, settings.high_score, settings.appearance_gate)
         if settings.appearance_gate is not None:
-            common["appearance"] = AppearanceModel(settings.appearance_gate, min_score=settings.high_score)
+            common["appearance"] = AppearanceModel(min_score=settings.high_score)
         if settings.name == "bytetrack":
             return MultiObjectTracker(KalmanModel(), association, **common)
         motion = KalmanCorrelationModel(settings.downscale, settings.min_confidence)

@@ -46,10 +46,9 @@ def bhattacharyya_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class AppearanceModel:
     """How tracks learn their look: each confident match (score >= ``min_score``, most likely
-    unoccluded) blends the box's histograms into the track's with ``momentum``. ``gate`` is the
-    largest distance at which a lost track may take a detection."""
+    unoccluded) blends the box's histograms into the track's with ``momentum``. (How the look
+    is used is the association's business: ``ByteTrack(appearance_gate=...)``.)"""
 
-    gate: float = 0.4
     momentum: float = 0.9
     min_score: float = 0.5
 
