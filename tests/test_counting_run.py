@@ -38,11 +38,17 @@ def write_config(folder: Path, output: dict | None = None) -> Path:
     return path
 
 
-def test_track_counts_lines_and_zones(tmp_path: Path, crossing_clip: Path) -> None:
-    out = tmp_path / "out"
-    result = run_cli("track", str(crossing_clip), "-o", str(out), "-q", "-c", str(write_config(tmp_path)),
-                     "--det-file", str(crossing_clip.parent / "det.txt"), timeout=120)
+def track_crossing(folder: Path, clip: Path, output: dict | None = None) -> Path:
+    """``tracker track`` on the crossing clip with the counting config; returns the output folder."""
+    out = folder / "out"
+    result = run_cli("track", str(clip), "-o", str(out), "-q", "-c", str(write_config(folder, output)),
+                     "--det-file", str(clip.parent / "det.txt"), timeout=120)
     assert result.returncode == 0, result.stderr
+    return out
+
+
+def test_track_counts_lines_and_zones(tmp_path: Path, crossing_clip: Path) -> None:
+    out = track_crossing(tmp_path, crossing_clip)
     summary = json.loads((out / "summary.json").read_text())
     gate = summary["counts"]["lines"]["gate"]
     # A moves left to right on a line drawn top to bottom: right-hand side is -x, so "out"
@@ -68,12 +74,8 @@ def test_track_counts_lines_and_zones(tmp_path: Path, crossing_clip: Path) -> No
 
 
 def test_rotation_by_time_splits_outputs_into_numbered_segments(tmp_path: Path, crossing_clip: Path) -> None:
-    out = tmp_path / "out"
     # 120 frames at 25 fps = 4.8 s; a segment per 1.2 s (0.02 min) -> 4 segments
-    config = write_config(tmp_path, {"rotate_minutes": 0.02})
-    result = run_cli("track", str(crossing_clip), "-o", str(out), "-q", "-c", str(config),
-                     "--det-file", str(crossing_clip.parent / "det.txt"), timeout=120)
-    assert result.returncode == 0, result.stderr
+    out = track_crossing(tmp_path, crossing_clip, {"rotate_minutes": 0.02})
     summary = json.loads((out / "summary.json").read_text())
     assert summary["output_segments"] == 4
     frames = 0
@@ -89,11 +91,7 @@ def test_rotation_by_time_splits_outputs_into_numbered_segments(tmp_path: Path, 
 
 
 def test_rotation_by_size(tmp_path: Path, crossing_clip: Path) -> None:
-    out = tmp_path / "out"
-    config = write_config(tmp_path, {"rotate_mb": 0.05})
-    result = run_cli("track", str(crossing_clip), "-o", str(out), "-q", "-c", str(config),
-                     "--det-file", str(crossing_clip.parent / "det.txt"), timeout=120)
-    assert result.returncode == 0, result.stderr
+    out = track_crossing(tmp_path, crossing_clip, {"rotate_mb": 0.05})
     segments = sorted(out.glob("annotated.*.mp4"))
     assert len(segments) >= 2
     rows = sum(len((out / p.name.replace("annotated", "tracks").replace(".mp4", ".txt")).read_text().splitlines())
