@@ -3,7 +3,7 @@
 ``build_detector(settings, source)`` picks the implementation named in the config.
 """
 
-from detectors.base import Detector
+from tracker.core.protocols import Detector
 from detectors.registry import build_detector, detector_names
 
 __all__ = ["Detector", "build_detector", "detector_names"]

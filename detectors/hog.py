@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 
 from tracker.config import DetectorSettings
-from tracker.types import Detections, Frame
+from tracker.core.types import Detections, Frame
 
 # The 64x128 HOG window holds the person with a margin around them. Median ground-truth box /
 # HOG box, measured on the first halves of the MOT clips (72 matches, the halves that

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tracker.errors import UserError
+from tracker.core.errors import UserError
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 

@@ -20,7 +20,7 @@ import numpy as np
 from detectors.keras_runtime import load_model, weights_path
 from detectors.tensorflow_runtime import import_tensorflow
 from tracker.config import DetectorSettings
-from tracker.types import Detections, Frame
+from tracker.core.types import Detections, Frame
 
 MAX_OBJECTS = 100  # peaks kept per frame before the score threshold
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from tracker.config import DetectorSettings
-from tracker.errors import UserError
-from tracker.types import Detections, Frame
+from tracker.core.errors import UserError
+from tracker.core.types import Detections, Frame
 
 
 def default_det_file(source: Path | None) -> Path | None:

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from tracker.config import DetectorSettings
-from tracker.types import Detections, Frame
+from tracker.core.types import Detections, Frame
 
 class MotionBlobs:
     """MOG2 foreground (shadows removed, opened, dilated) -> one box per blob of at least

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 
-from detectors.base import Detector
+from tracker.core.protocols import Detector
 from tracker.config import DetectorSettings
-from tracker.errors import UserError
-from tracker.types import Detections, Frame
+from tracker.core.errors import UserError
+from tracker.core.types import Detections, Frame
 
 # name -> "module:Class"; each class has ``from_settings(settings, source) -> Detector``.
 _IMPLEMENTATIONS: dict[str, str] = {

@@ -27,7 +27,7 @@ from detectors.keras_runtime import load_model, weights_path
 from detectors.motion import MotionBlobs
 from detectors.tensorflow_runtime import import_tensorflow
 from tracker.config import DetectorSettings
-from tracker.types import Detections, Frame
+from tracker.core.types import Detections, Frame
 
 SQUARE_SIDES = (0.08, 0.12, 0.18, 0.27, 0.40)  # window side / frame height (vehicles)
 TALL_HEIGHTS = (0.16, 0.24, 0.36, 0.54, 0.80)  # window height / frame height (people, width = height / 2)

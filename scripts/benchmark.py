@@ -146,7 +146,7 @@ def summarise_track_runs(runs: list[dict[str, Any]]) -> dict[str, Any]:
 # --- components -----------------------------------------------------------------------------
 
 def read_frames(source: str, count: int, step: int = 1) -> list:
-    from tracker.types import Frame
+    from tracker.core.types import Frame
 
     capture = cv2.VideoCapture(source, cv2.CAP_FFMPEG)
     frames, index = [], 0
@@ -196,7 +196,7 @@ def tracker_ms(source: str, objects: int, frames: int, detect_every: int) -> dic
     (on vtest frames, so image-based trackers see real pixels)."""
     from tracker.config import TrackerSettings
     from tracker.trackers import build_tracker
-    from tracker.types import Detections, Frame
+    from tracker.core.types import Detections, Frame
 
     images = [f.image for f in read_frames(source, min(frames, 200))]
     results = {}
@@ -222,10 +222,10 @@ def memory_worker(source: str, config: Path, frames: int, sample_every: int) -> 
     from detectors import build_detector
     from tracker.capture import open_source
     from tracker.config import load_settings
-    from tracker.outputs.base import FrameResult
+    from tracker.core.protocols import FrameResult
     from tracker.pipeline import RunStats, file_sinks, run_pipeline
     from tracker.trackers import build_tracker
-    from tracker.types import Frame
+    from tracker.core.types import Frame
 
     class LoopedSource:
         """``source`` played again and again, frame indices counting on."""

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import yaml  # noqa: E402
 
-from tracker.errors import UserError  # noqa: E402
+from tracker.core.errors import UserError  # noqa: E402
 
 VEHICLE_NAMES = {"car", "motorcycle", "truck", "bus", "vehicle"}
 DATASET_CLASSES = {
@@ -57,7 +57,7 @@ def evaluate(name: str, overrides: dict, dataset: str, sequences: list[list]) ->
     from detectors import build_detector
     from detectors.evaluation import iterate_images, tally_frame
     from tracker.config import DetectorSettings
-    from tracker.types import Frame
+    from tracker.core.types import Frame
 
     settings = DetectorSettings(name=name, **overrides)
     operating_score = settings.min_score

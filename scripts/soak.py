@@ -24,18 +24,19 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from detectors.motion import MotionDetector  # noqa: E402
-from tracker.capture import FrameSource, SourceInfo  # noqa: E402
+from tracker.capture import BaseSource  # noqa: E402
+from tracker.core.protocols import SourceInfo  # noqa: E402
 from tracker.config import Settings  # noqa: E402
 from tracker.outputs.assemble import build_outputs  # noqa: E402
-from tracker.outputs.base import FrameResult  # noqa: E402
+from tracker.core.protocols import FrameResult  # noqa: E402
 from tracker.pipeline import RunStats, run_pipeline  # noqa: E402
 from tracker.trackers import build_tracker  # noqa: E402
-from tracker.types import Frame  # noqa: E402
+from tracker.core.types import Frame  # noqa: E402
 
 WIDTH, HEIGHT, FPS = 320, 240, 25.0
 
 
-class LoopedScene(FrameSource):
+class LoopedScene(BaseSource):
     """Boxes crossing the frame again and again (each pass is a new track), ``frames`` long."""
 
     def __init__(self, frames: int) -> None:

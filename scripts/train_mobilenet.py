@@ -29,7 +29,7 @@ def train(config: Path, overrides: dict) -> None:
     from detectors.training.paths import resolve_data_path
     from detectors.training.settings import MobileNetTrainSettings, load_train_settings
     from detectors.training.voc import read_voc_folder
-    from tracker.errors import UserError
+    from tracker.core.errors import UserError
 
     settings = load_train_settings(config, MobileNetTrainSettings, overrides)
     keras.utils.set_random_seed(settings.seed)

@@ -69,7 +69,7 @@ def train(config: Path, overrides: dict) -> None:
     from detectors.training.paths import resolve_data_path
     from detectors.training.patches import PATCH_CLASSES, build_patch_set
     from detectors.training.settings import SmallerVGGTrainSettings, load_train_settings
-    from tracker.errors import UserError
+    from tracker.core.errors import UserError
 
     settings = load_train_settings(config, SmallerVGGTrainSettings, overrides)
     keras.utils.set_random_seed(settings.seed)

@@ -8,7 +8,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from tracker.types import Detections, Frame
+from tracker.core.types import Detections, Frame
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from tracker.trackers import build_tracker
 from tracker.trackers.appearance import AppearanceModel, bhattacharyya_distance, color_histograms
 from tracker.trackers.assignment import ByteTrack, TrackState
 from tracker.trackers.association import iou_distance_cost
-from tracker.types import Detections, Frame
+from tracker.core.types import Detections, Frame, Tracks
 
 
 def _two_people() -> np.ndarray:
@@ -72,7 +72,7 @@ def test_a_stranger_in_a_lost_tracks_prediction_gets_a_new_id() -> None:
         for t in range(22):
             scene = [walker] if t < 10 else [stranger] if t >= 14 else []
             image = render(scene, t).image if scene else background()
-            tracks = tracker.update(detections_at(scene, t) if scene else Detections.empty(), Frame(t, t / 25, image))
+            tracks = Tracks.from_snapshots(tracker.update(detections_at(scene, t) if scene else Detections.empty(), Frame(t, t / 25, image)))
             if t >= 16:
                 stranger_ids |= {int(i) for i in tracks.ids}
         ids[gate] = stranger_ids

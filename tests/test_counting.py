@@ -8,7 +8,7 @@ import pytest
 
 from tracker.config import CountingSettings
 from tracker.counting import LineZoneCounter, segments_intersect
-from tracker.types import Frame, Tracks
+from tracker.core.types import Frame, Tracks
 
 IMAGE = np.zeros((240, 320, 3), np.uint8)
 CLASSES = ("person", "car")
@@ -191,7 +191,7 @@ def test_bad_counting_config_is_one_clear_error(tmp_path, counting: dict, messag
     import yaml
 
     from tracker.config import load_settings
-    from tracker.errors import UserError
+    from tracker.core.errors import UserError
 
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump({"counting": counting}))

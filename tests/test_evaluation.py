@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SHARED_DATA
-from tracker.errors import UserError
+from tracker.core.errors import UserError
 from tracker.evaluation import evaluate_benchmark, evaluate_sequence
 
 BOX_A = (10, 20, 50, 100)   # x, y, w, h of person 1

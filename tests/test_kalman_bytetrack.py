@@ -11,7 +11,7 @@ from tracker.trackers import build_tracker
 from tracker.trackers.assignment import TrackState, ByteTrack
 from tracker.trackers.association import iou_distance_cost, iou_matrix
 from tracker.trackers.kalman_filter import BoxKalmanFilter
-from tracker.types import Detections
+from tracker.core.types import Detections, Tracks
 
 
 def make(kind: str, **overrides: object):
@@ -52,7 +52,7 @@ def test_crossing_objects_keep_ids_with_kalman_while_the_back_one_is_hidden() ->
         seen: dict[int, set[int]] = {0: set(), 1: set()}
         for t in range(60):
             hidden = {1} if 24 <= t <= 36 else set()
-            tracks = tracker.update(detections_at(scene, t, hidden), render(scene, t, hidden))
+            tracks = Tracks.from_snapshots(tracker.update(detections_at(scene, t, hidden), render(scene, t, hidden)))
             for obj in set(range(2)) - hidden:
                 seen[obj] |= ids_on(tracks, scene[obj].box(t))
         assert len(seen[0]) == len(seen[1]) == 1 and seen[0] != seen[1], (kind, seen)
@@ -77,7 +77,7 @@ def test_low_score_boxes_keep_the_id_only_with_the_second_stage() -> None:
             detections = Detections(_turning_object(t)[None], [_score(t)], [0])
             if kind == "kalman":  # no second stage: low-score boxes are dropped at the detector
                 detections = detections[detections.scores >= 0.5]
-            ids |= ids_on(tracker.update(detections, render([], t)), _turning_object(t))
+            ids |= ids_on(Tracks.from_snapshots(tracker.update(detections, render([], t))), _turning_object(t))
         results[kind] = ids
     assert results["bytetrack"] == {1}
     assert len(results["kalman"]) == 2  # its prediction walked on while the object turned back
@@ -132,7 +132,7 @@ def test_correlation_cue_keeps_a_locked_track_through_missed_detections() -> Non
         for t in range(30):
             missed = 15 <= t < 20  # the detector misses a clearly visible object
             detections = Detections.empty() if missed else detections_at(scene, t)
-            tracks = tracker.update(detections, render(scene, t))
+            tracks = Tracks.from_snapshots(tracker.update(detections, render(scene, t)))
             frames_shown += bool(missed and ids_on(tracks, scene[0].box(t)) == {1})
         shown[kind] = frames_shown
     assert shown == {"bytetrack-dlib": 5, "bytetrack": 0}

@@ -21,9 +21,9 @@ import yaml
 
 from tests.conftest import REPO
 from tests.test_live_stream import Camera, clip  # noqa: F401 - the clip fixture
-from tracker.outputs.base import FrameResult
+from tracker.core.protocols import FrameResult
 from tracker.outputs.live_view import LiveViewSink, parse_host_port
-from tracker.types import Frame, Tracks
+from tracker.core.types import Frame, Tracks
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -43,7 +43,7 @@ def test_live_view_endpoints_in_process() -> None:
         assert stream.headers["Content-Type"].startswith("multipart/x-mixed-replace")
         image = np.full((48, 64, 3), 200, np.uint8)
         for index in range(5):  # bounded: 5 frames, then read one part
-            sink.write(FrameResult(Frame(index, index / 25, image), Tracks.empty(), None, image))
+            sink.write(FrameResult(Frame(index, index / 25, image), Tracks.empty(), None, annotated=image))
             time.sleep(0.02)
         head = stream.read(200)
         assert head.startswith(b"--frame\r\nContent-Type: image/jpeg") and b"\xff\xd8" in head

@@ -13,7 +13,7 @@ from detectors.evaluation import ClassTally, mot_frames, voc_frames
 from detectors.keras_runtime import WEIGHTS_DIR
 from detectors.training.paths import shared_data_dir
 from tracker.config import DetectorSettings
-from tracker.types import Frame
+from tracker.core.types import Frame
 
 DATA = shared_data_dir()
 needs_data = pytest.mark.skipif(DATA is None, reason="shared data (../shared/data) not found")

@@ -6,7 +6,7 @@ import numpy as np
 
 from tracker.config import PipelineSettings
 from tracker.pipeline import DetectionScheduler
-from tracker.types import Frame
+from tracker.core.types import Frame
 
 
 def detected_frames(settings: PipelineSettings, fps: float, reasons: dict[int, str] | None = None,

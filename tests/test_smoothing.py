@@ -9,7 +9,7 @@ from tests.synthetic import MovingBox, detections_at, render
 from tracker.smoothing import FixedLagSmoother, SmoothedFrame
 from tracker.config import TrackerSettings
 from tracker.trackers import build_tracker
-from tracker.types import Frame, TrackSnapshot
+from tracker.core.types import Frame, TrackSnapshot
 
 BLANK = np.zeros((4, 4, 3), np.uint8)
 
@@ -112,8 +112,8 @@ def test_a_real_tracker_through_the_smoother_keeps_ids_and_covers_more_frames(ev
         for t in range(30):
             detections = detections_at(scene, t) if t % every == 0 or t < 3 else None
             image = render(scene, t)
-            tracker.update(detections, image)
-            out += smoother.push(image, None, tracker.states)
+            snapshots = tracker.update(detections, image)
+            out += smoother.push(image, None, snapshots)
         results[lag] = out + smoother.flush()
     plain, smoothed = (sum(len(r.tracks) for r in results[lag]) for lag in (0, 10))
     assert len(results[10]) == 30 and smoothed == 30 > plain

@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 
-from tracker.outputs.base import FrameResult
+from tracker.core.protocols import FrameResult
 from tracker.outputs.threaded import ThreadedSink
-from tracker.types import Frame, Tracks
+from tracker.core.types import Frame, Tracks
 
 
 def _result(index: int) -> FrameResult:
-    return FrameResult(Frame(index, index / 25, np.zeros((4, 4, 3), np.uint8)), Tracks.empty(), None, None)
+    return FrameResult(Frame(index, index / 25, np.zeros((4, 4, 3), np.uint8)), Tracks.empty(), None)
 
 
 class _Recorder:

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from tests.synthetic import MovingBox, detections_at, render
+from tracker.core.types import Tracks
 from tracker.config import TrackerSettings
 from tracker.trackers import build_tracker
 from tracker.trackers.association import centroid_cost, iou_matrix, match
@@ -51,7 +52,7 @@ def test_ids_kept_through_short_occlusion(kind: str) -> None:
     ids_by_object: dict[int, set[int]] = {0: set(), 1: set()}
     for t in range(50):
         hidden = {0} if t in occluded else set()
-        tracks = tracker.update(detections_at(scene, t, hidden), render(scene, t, hidden))
+        tracks = Tracks.from_snapshots(tracker.update(detections_at(scene, t, hidden), render(scene, t, hidden)))
         for obj in (0, 1):
             if obj in hidden:
                 continue
@@ -70,7 +71,7 @@ def test_ids_persist_across_sparse_redetections(kind: str) -> None:
     overlaps = []
     for t in range(60):
         detections = detections_at(scene, t) if t % 10 == 0 else None
-        tracks = tracker.update(detections, render(scene, t))
+        tracks = Tracks.from_snapshots(tracker.update(detections, render(scene, t)))
         seen.update(int(i) for i in tracks.ids)
         assert len(tracks) == 2
         if t >= 10:  # from the second detection on, every model knows how the objects move
@@ -87,9 +88,9 @@ def test_dlib_low_confidence_triggers_redetection() -> None:
     tracker = make("dlib", confirm_hits=1, min_confidence=7.0)
     tracker.update(detections_at(scene, 0), render(scene, 0))
     for t in range(1, 8):
-        tracks = tracker.update(None, render(scene, t))
+        tracks = Tracks.from_snapshots(tracker.update(None, render(scene, t)))
     assert tracks.confidence[0] > 7.0 and tracker.redetect_reason is None
-    tracks = tracker.update(None, render(scene, 8, hidden={0}))  # the object vanishes
+    tracks = Tracks.from_snapshots(tracker.update(None, render(scene, 8, hidden={0})))  # the object vanishes
     assert tracks.confidence[0] < 7.0
     assert tracker.redetect_reason == "low_confidence"
 
@@ -117,7 +118,7 @@ def test_one_frame_noise_never_gets_an_id(kind: str) -> None:
     ids = set()
     for t in range(12):
         objects = scene + [noise] if t == 4 else scene
-        tracks = tracker.update(detections_at(objects, t), render(scene, t))
+        tracks = Tracks.from_snapshots(tracker.update(detections_at(objects, t), render(scene, t)))
         ids.update(int(i) for i in tracks.ids)
     assert ids == {1}
     assert tracker.redetect_reason is None

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from detectors.training.paths import REPO_ROOT, shared_data_dir
-from tracker.types import Frame
+from tracker.core.types import Frame
 
 DATA = shared_data_dir()
 pytestmark = pytest.mark.skipif(DATA is None, reason="shared data (../shared/data) not found")

@@ -7,7 +7,7 @@ from detectors.smallervgg import window_grid
 from detectors.training import centernet
 from detectors.training.patches import split_fixed
 from detectors.training.settings import SmallerVGGTrainSettings, load_train_settings
-from tracker.errors import UserError
+from tracker.core.errors import UserError
 
 
 def test_targets_put_one_peak_per_box_with_its_size():

@@ -21,27 +21,18 @@ import cv2
 import numpy as np
 
 from tracker.config import LiveSettings
-from tracker.errors import UserError
-from tracker.types import Frame
+from tracker.core.errors import UserError
+from tracker.core.protocols import SourceInfo
+from tracker.core.types import Frame
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 DEFAULT_FPS = 25.0
 _URL = re.compile(r"^(rtsp|rtsps|rtmp|http|https|udp|tcp)://", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class SourceInfo:
-    """What is known about a source before reading it."""
-
-    name: str
-    fps: float
-    frame_count: int | None
-    live: bool
-    path: Path | None
-
-
-class FrameSource:
-    """Base class: iterate to get frames; ``close()`` (or ``with``) releases the device."""
+class BaseSource:
+    """Base class of the sources here (``FrameSource`` protocol): iterate to get frames;
+    ``close()`` (or ``with``) releases the device."""
 
     info: SourceInfo
 
@@ -55,14 +46,14 @@ class FrameSource:
         """What the source measured (dropped frames, reconnects), for ``summary.json``."""
         return {}
 
-    def __enter__(self) -> FrameSource:
+    def __enter__(self) -> BaseSource:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
 
-class VideoCaptureSource(FrameSource):
+class VideoCaptureSource(BaseSource):
     """A video file read through OpenCV/FFmpeg: every frame, in order, timed by the frame rate."""
 
     def __init__(self, path: Path) -> None:
@@ -94,7 +85,7 @@ class VideoCaptureSource(FrameSource):
         self._capture.release()
 
 
-class LiveSource(FrameSource):
+class LiveSource(BaseSource):
     """A webcam or stream read by a reader thread that keeps only the newest frame: when the
     loop is slower than the camera, stale frames are dropped (and counted) instead of queueing,
     so latency never builds up. When the stream ends or stalls (``read_timeout_s``) it
@@ -228,7 +219,7 @@ class LiveSource(FrameSource):
                 "frame_sizes": [list(size) for size in self.frame_sizes], "lost": self.lost}
 
 
-class ImageFolderSource(FrameSource):
+class ImageFolderSource(BaseSource):
     """A folder of images read in name order; the frame rate comes from a MOTChallenge
     ``seqinfo.ini`` beside the folder when there is one."""
 
@@ -258,7 +249,7 @@ def _seqinfo_fps(folder: Path) -> float | None:
     return None
 
 
-def open_source(text: str, live: LiveSettings | None = None) -> FrameSource:
+def open_source(text: str, live: LiveSettings | None = None) -> BaseSource:
     """Open ``text``: a webcam index (``0``), a stream URL, an image folder or a video file.
     Webcams and streams are read by a ``LiveSource`` configured by ``live``."""
     if text.isdigit():

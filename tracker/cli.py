@@ -13,7 +13,7 @@ import os
 import sys
 
 from tracker import __version__
-from tracker.errors import UserError
+from tracker.core.errors import UserError
 
 # Our own one-line errors say what went wrong; keep OpenCV's, FFmpeg's and TensorFlow's
 # log chatter off stderr unless the user asks for it (these must be set before the imports).

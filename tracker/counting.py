@@ -25,7 +25,7 @@ import numpy as np
 
 from tracker.config import CountingSettings
 from tracker.timing import iso_time
-from tracker.types import Frame, Tracks
+from tracker.core.types import Frame, Tracks
 
 Point = tuple[float, float]
 DIRECTIONS = {1: "in", -1: "out"}  # side reached -> direction name

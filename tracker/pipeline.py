@@ -13,19 +13,19 @@ from typing import Any
 
 from tqdm import tqdm
 
-from detectors.base import Detector
-from tracker.capture import FrameSource
+from tracker.core.protocols import Detector, FrameSource
+
 from tracker.config import PipelineSettings, Settings
 from tracker.interrupts import STOP
 from tracker.outputs.annotator import Annotator
-from tracker.outputs.base import FrameResult, FrameSink
+from tracker.core.protocols import FrameResult, FrameSink
 from tracker.outputs.threaded import ThreadedSink
 from tracker.outputs.track_files import CSVSink, MOTSink
 from tracker.outputs.video import VideoSink
 from tracker.smoothing import FixedLagSmoother, SmoothedFrame
 from tracker.timing import StageTimer
-from tracker.trackers.base import Tracker
-from tracker.types import Detections, Frame
+from tracker.core.protocols import Tracker
+from tracker.core.types import Detections, Frame
 
 OUTPUT_FILES = ("tracks.txt", "tracks.csv", "annotated.mp4", "summary.json", "events.jsonl")
 
@@ -130,7 +130,7 @@ def run_pipeline(source: FrameSource, detector: Detector, tracker: Tracker, sett
                 status = (f"frame {smoothed.frame.index + 1}  {fps:.1f} fps  "
                           f"{'detecting' if smoothed.detect_reason else 'tracking'}  {len(tracks)} tracks")
                 image = annotator.draw(smoothed.frame.image, tracks, status)
-        result = FrameResult(smoothed.frame, tracks, smoothed.detect_reason, image)
+        result = FrameResult(smoothed.frame, tracks, smoothed.detect_reason, annotated=image)
         with timer.stage("write"):
             for sink in sinks:
                 sink.write(result)
@@ -155,15 +155,15 @@ def run_pipeline(source: FrameSource, detector: Detector, tracker: Tracker, sett
                     stats.detector_calls += 1
                     stats.detect_reasons[reason] += 1
                 with timer.stage("track"):
-                    tracks = tracker.update(detections, frame)
-                    ready = smoother.push(frame, reason, tracker.states)
+                    snapshots = tracker.update(detections, frame)
+                    ready = smoother.push(frame, reason, snapshots)
                 stats.frames += 1
                 for smoothed in ready:
                     emit(smoothed)
                 bar.update(1)
                 STOP.frame_finished()
                 if stats.frames % 10 == 0:
-                    bar.set_postfix(fps=f"{stats.frames / (time.perf_counter() - start):.1f}", tracks=len(tracks))
+                    bar.set_postfix(fps=f"{stats.frames / (time.perf_counter() - start):.1f}", tracks=sum(s.shown for s in snapshots))
                 if max_frames is not None and stats.frames >= max_frames:
                     stats.stopped_by = "max_frames"
                     break

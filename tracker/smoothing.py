@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from tracker.types import Frame, Tracks, TrackSnapshot
+from tracker.core.types import Frame, Tracks, TrackSnapshot
 
 
 @dataclass(frozen=True)
@@ -62,8 +62,7 @@ class FixedLagSmoother:
 
     def _release(self) -> SmoothedFrame:
         held = self._held.popleft()
-        shown = [state for state in held.states.values() if state.shown]
-        return SmoothedFrame(held.frame, Tracks.from_snapshots(shown), held.detect_reason)
+        return SmoothedFrame(held.frame, Tracks.from_snapshots(list(held.states.values())), held.detect_reason)
 
     def _revise(self, detected: TrackSnapshot, frame_index: int) -> None:
         """Walk back through the held frames of a track just detected: show it on every earlier

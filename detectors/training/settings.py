@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from tracker.errors import UserError
+from tracker.core.errors import UserError
 
 
 class _TrainSettings(BaseModel):

@@ -8,7 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tracker.errors import UserError
+from tracker.core.errors import UserError
 
 DESCRIPTION = """\
 Score tracks against MOTChallenge ground truth with TrackEval (MOT15 rules): HOTA, DetA,

@@ -12,7 +12,7 @@ from typing import Any
 
 from detectors.registry import detector_names
 from tracker.config import describe_settings, load_settings, parse_override, settings_as_dict
-from tracker.errors import UserError
+from tracker.core.errors import UserError
 
 EPILOG = """\
 sources: a video file, a folder of images (read in name order, e.g. MOTChallenge img1/),

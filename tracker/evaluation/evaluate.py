@@ -8,7 +8,7 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 
-from tracker.errors import UserError
+from tracker.core.errors import UserError
 from tracker.evaluation.mot_files import SequenceInput, benchmark_sequences, load_sequence
 from tracker.evaluation.per_frame import per_frame_counts
 from tracker.evaluation.results import BenchmarkResult, Metrics, SequenceResult

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tracker.errors import UserError
+from tracker.core.errors import UserError
 
 MOT_COLUMNS = 7  # frame, id, x, y, w, h, conf: all the evaluation reads
 

@@ -17,7 +17,7 @@ import io
 import tempfile
 from pathlib import Path
 
-from tracker.errors import UserError
+from tracker.core.errors import UserError
 from tracker.evaluation.mot_files import SequenceInput, write_mot_file
 
 SEQ = "seq"  # name of the sequence inside the private temporary layout

@@ -7,7 +7,7 @@ from collections import deque
 import cv2
 import numpy as np
 
-from tracker.types import Tracks
+from tracker.core.types import Tracks
 
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 # Tableau-like palette in BGR; a track's colour is fixed by its id.

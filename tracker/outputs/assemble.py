@@ -10,7 +10,7 @@ from typing import Any
 
 from tracker.config import Settings
 from tracker.counting import LineZoneCounter
-from tracker.outputs.base import FrameSink
+from tracker.core.protocols import FrameSink
 from tracker.outputs.counts import CountingSink, EventLog
 from tracker.outputs.rotation import RotatingSinks
 

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from tracker.counting import LineZoneCounter
-from tracker.outputs.base import FrameResult
+from tracker.core.protocols import FrameResult
 
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 LINE_COLOUR = (0, 215, 255)   # amber (BGR)

@@ -12,9 +12,9 @@ from typing import Any
 
 import cv2
 
-from tracker.errors import UserError
+from tracker.core.errors import UserError
 from tracker.mjpeg import MjpegServer
-from tracker.outputs.base import FrameResult
+from tracker.core.protocols import FrameResult
 
 PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><title>tracker live</title>

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from tracker.outputs.base import FrameResult, FrameSink
+from tracker.core.protocols import FrameResult, FrameSink
 
 SIZE_CHECK_EVERY = 25  # frames between checks of the segment's size on disk
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import queue
 import threading
 
-from tracker.outputs.base import FrameResult, FrameSink
+from tracker.core.protocols import FrameResult, FrameSink
 
 _STOP = None
 

@@ -6,7 +6,7 @@ import csv
 from pathlib import Path
 from typing import TextIO
 
-from tracker.outputs.base import FrameResult
+from tracker.core.protocols import FrameResult
 from tracker.timing import iso_time
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from tracker.errors import UserError
-from tracker.outputs.base import FrameResult
+from tracker.core.errors import UserError
+from tracker.core.protocols import FrameResult
 
 
 class VideoSink:

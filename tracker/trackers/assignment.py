@@ -12,7 +12,7 @@ import numpy as np
 
 from tracker.trackers.appearance import bhattacharyya_distance
 from tracker.trackers.association import iou_cost, match
-from tracker.types import Detections
+from tracker.core.types import Detections
 
 CostFunction = Callable[[np.ndarray, np.ndarray], np.ndarray]
 

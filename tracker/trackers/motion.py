@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from tracker.trackers.kalman_filter import BoxKalmanFilter
-from tracker.types import Frame
+from tracker.core.types import Frame
 
 
 class TrackMotion(Protocol):

@@ -11,7 +11,7 @@ from tracker.trackers.appearance import AppearanceModel
 from tracker.trackers.assignment import Association, TrackState
 from tracker.trackers.motion import MotionModel
 from tracker.trackers.track import Track
-from tracker.types import Detections, Frame, Tracks, TrackSnapshot
+from tracker.core.types import Detections, Frame, TrackSnapshot
 
 
 class MultiObjectTracker:
@@ -50,11 +50,7 @@ class MultiObjectTracker:
     def redetect_reason(self) -> str | None:
         return self._redetect_reason
 
-    @property
-    def states(self) -> list[TrackSnapshot]:
-        return [track.snapshot() for track in self.tracks]
-
-    def update(self, detections: Detections | None, frame: Frame) -> Tracks:
+    def update(self, detections: Detections | None, frame: Frame) -> list[TrackSnapshot]:
         prepared = self.motion.prepare(frame)
         for track in self.tracks:
             track.box, track.confidence = track.motion.predict(prepared)
@@ -65,7 +61,7 @@ class MultiObjectTracker:
             self._associate(detections, prepared, frame)
         self.tracks = [t for t in self.tracks if t.frames_unseen <= self.max_disappeared]
         self._redetect_reason = self._reason_to_redetect(left)
-        return self._report()
+        return [track.snapshot() for track in self.tracks]
 
     def _drop_tracks_outside(self, frame: Frame) -> bool:
         def inside(track: Track) -> bool:
@@ -129,6 +125,3 @@ class MultiObjectTracker:
                 t.confidence < self.min_confidence for t in self.tracks if not t.from_detector):
             return "low_confidence"
         return None
-
-    def _report(self) -> Tracks:
-        return Tracks.from_snapshots([t.snapshot() for t in self.tracks if t.shown])

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tracker.trackers.motion import TrackMotion
-from tracker.types import TrackSnapshot
+from tracker.core.types import TrackSnapshot
 
 
 @dataclass

@@ -100,7 +100,8 @@ class Tracks:
 
     @classmethod
     def from_snapshots(cls, snapshots: list[TrackSnapshot]) -> Tracks:
-        """The given tracks (each with a public id) as one frame's output."""
+        """The tracks among ``snapshots`` shown on their frame (each has a public id)."""
+        snapshots = [s for s in snapshots if s.shown]
         if not snapshots:
             return cls.empty()
         return cls(ids=[s.public_id for s in snapshots], xyxy=np.array([s.box for s in snapshots]),
