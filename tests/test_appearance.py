@@ -9,8 +9,8 @@ from tests.synthetic import MovingBox, background, detections_at, render
 from tracker.config import TrackerSettings
 from tracker.trackers import build_tracker
 from tracker.trackers.appearance import AppearanceModel, bhattacharyya_distance, color_histograms
-from tracker.trackers.assignment import ByteTrack, TrackState
-from tracker.trackers.association import iou_distance_cost
+from tracker.trackers.association import ByteTrack, TrackTable
+from tracker.trackers.costs import iou_distance_cost
 from tracker.core.types import Detections, Frame, Tracks
 
 
@@ -43,7 +43,7 @@ def test_a_box_outside_the_image_has_no_feature_and_updates_nothing() -> None:
 
 
 def _lost_track_near_a_box(track_feature: np.ndarray, det_feature: np.ndarray, gate: float | None):
-    tracks = TrackState(np.array([[0, 0, 10, 20]], np.float32), np.zeros(1, np.int32), np.array([False]),
+    tracks = TrackTable(np.array([[0, 0, 10, 20]], np.float32), np.zeros(1, np.int32), np.array([False]),
                         np.array([True]), appearance=track_feature[None])
     detections = Detections(np.array([[1, 0, 11, 20]], np.float32), [0.9], [0])
     return ByteTrack(iou_distance_cost, 1.0, 0.5, appearance_gate=gate).assign(tracks, detections, det_feature[None])

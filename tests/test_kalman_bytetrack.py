@@ -8,8 +8,8 @@ import numpy as np
 from tests.synthetic import MovingBox, detections_at, render
 from tracker.config import TrackerSettings
 from tracker.trackers import build_tracker
-from tracker.trackers.assignment import TrackState, ByteTrack
-from tracker.trackers.association import iou_distance_cost, iou_matrix
+from tracker.trackers.association import TrackTable, ByteTrack
+from tracker.trackers.costs import iou_distance_cost, iou_matrix
 from tracker.trackers.kalman_filter import BoxKalmanFilter
 from tracker.core.types import Detections, Tracks
 
@@ -85,7 +85,7 @@ def test_low_score_boxes_keep_the_id_only_with_the_second_stage() -> None:
 
 def test_second_stage_only_extends_tracks_and_never_starts_one() -> None:
     association = ByteTrack(iou_distance_cost, 1.0, high_score=0.5)
-    tracks = TrackState(np.array([[0, 0, 10, 20], [100, 0, 110, 20]], np.float32), np.zeros(2, np.int32),
+    tracks = TrackTable(np.array([[0, 0, 10, 20], [100, 0, 110, 20]], np.float32), np.zeros(2, np.int32),
                         active=np.array([True, False]), confirmed=np.array([True, True]))
     detections = Detections(np.array([[1, 0, 11, 20], [101, 0, 111, 20], [200, 0, 210, 20]], np.float32),
                             [0.2, 0.2, 0.2], [0, 0, 0])
@@ -95,8 +95,8 @@ def test_second_stage_only_extends_tracks_and_never_starts_one() -> None:
     assert result.unmatched_tracks.tolist() == [1] and result.births.tolist() == []
 
 
-def _state(boxes: list[list[float]], active: list[bool], confirmed: list[bool]) -> TrackState:
-    return TrackState(np.array(boxes, np.float32), np.zeros(len(boxes), np.int32), np.array(active), np.array(confirmed))
+def _state(boxes: list[list[float]], active: list[bool], confirmed: list[bool]) -> TrackTable:
+    return TrackTable(np.array(boxes, np.float32), np.zeros(len(boxes), np.int32), np.array(active), np.array(confirmed))
 
 
 def test_tentative_track_never_takes_an_established_tracks_detection() -> None:

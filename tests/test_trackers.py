@@ -9,7 +9,7 @@ from tests.synthetic import MovingBox, detections_at, render
 from tracker.core.types import Tracks
 from tracker.config import TrackerSettings
 from tracker.trackers import build_tracker
-from tracker.trackers.association import centroid_cost, iou_matrix, match
+from tracker.trackers.costs import centroid_cost, iou_matrix, match
 
 KINDS = ("centroid", "dlib")
 

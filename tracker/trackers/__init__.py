@@ -5,8 +5,8 @@ from __future__ import annotations
 from tracker.config import TrackerSettings
 from tracker.core.errors import UserError
 from tracker.trackers.appearance import AppearanceModel
-from tracker.trackers.assignment import OneStage, ByteTrack
-from tracker.trackers.association import centroid_cost, iou_cost, iou_distance_cost
+from tracker.trackers.association import OneStage, ByteTrack
+from tracker.trackers.costs import centroid_cost, iou_cost, iou_distance_cost
 from tracker.core.protocols import Tracker
 from tracker.trackers.motion import ConstantVelocityModel, CorrelationModel, KalmanCorrelationModel, KalmanModel
 from tracker.trackers.multi_object import MultiObjectTracker

@@ -8,7 +8,7 @@ import itertools
 import numpy as np
 
 from tracker.trackers.appearance import AppearanceModel
-from tracker.trackers.assignment import Association, TrackState
+from tracker.trackers.association import Association, TrackTable
 from tracker.trackers.motion import MotionModel
 from tracker.trackers.track import Track
 from tracker.core.types import Detections, Frame, TrackSnapshot
@@ -74,7 +74,7 @@ class MultiObjectTracker:
 
     def _associate(self, detections: Detections, prepared: object, frame: Frame) -> None:
         features = None if self.appearance is None else self.appearance.describe(frame.image, detections.xyxy)
-        state = TrackState(np.array([t.box for t in self.tracks], np.float32).reshape(-1, 4),
+        state = TrackTable(np.array([t.box for t in self.tracks], np.float32).reshape(-1, 4),
                            np.array([t.class_id for t in self.tracks], np.int32),
                            np.array([not t.missed for t in self.tracks], bool),
                            np.array([t.confirmed for t in self.tracks], bool),

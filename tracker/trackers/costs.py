@@ -1,0 +1,70 @@
+"""Cost matrices between track boxes and detection boxes, and optimal (Hungarian) matching."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+
+def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """IoU of every box in ``a`` (N,4 xyxy) with every box in ``b`` (M,4) -> (N,M)."""
+    a = a[:, None, :]
+    b = b[None, :, :]
+    inter_w = np.clip(np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0]), 0, None)
+    inter_h = np.clip(np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1]), 0, None)
+    inter = inter_w * inter_h
+    area_a = (a[..., 2] - a[..., 0]) * (a[..., 3] - a[..., 1])
+    area_b = (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])
+    union = area_a + area_b - inter
+    return np.where(union > 0, inter / np.maximum(union, 1e-9), 0.0)
+
+
+def iou_cost(tracks: np.ndarray, detections: np.ndarray) -> np.ndarray:
+    """1 - IoU: 0 for identical boxes, 1 for disjoint ones."""
+    return 1.0 - iou_matrix(tracks, detections)
+
+
+def centroid_cost(tracks: np.ndarray, detections: np.ndarray) -> np.ndarray:
+    """Distance between box centres in units of the track box's diagonal, so the gate
+    scales with object size (a near, large person may move further than a far, small one)."""
+    track_centres = (tracks[:, :2] + tracks[:, 2:]) / 2
+    det_centres = (detections[:, :2] + detections[:, 2:]) / 2
+    diagonals = np.hypot(tracks[:, 2] - tracks[:, 0], tracks[:, 3] - tracks[:, 1])
+    distances = np.linalg.norm(track_centres[:, None, :] - det_centres[None, :, :], axis=2)
+    return distances / np.maximum(diagonals, 1.0)[:, None]
+
+
+def iou_distance_cost(tracks: np.ndarray, detections: np.ndarray) -> np.ndarray:
+    """1 - IoU plus the squared distance between the centres over the squared diagonal of the
+    box enclosing both (the DIoU loss): 0 for identical boxes, under 1 when they overlap,
+    between 1 and 2 for disjoint ones, growing with their distance, so a prediction that
+    has drifted just off its object still finds it."""
+    t, d = tracks[:, None, :], detections[None, :, :]
+    centre_gap = np.sum(np.square((t[..., :2] + t[..., 2:]) / 2 - (d[..., :2] + d[..., 2:]) / 2), axis=-1)
+    enclosing = np.maximum(t[..., 2:], d[..., 2:]) - np.minimum(t[..., :2], d[..., :2])
+    diagonal = np.maximum(np.sum(np.square(enclosing), axis=-1), 1e-9)
+    return 1.0 - iou_matrix(tracks, detections) + centre_gap / diagonal
+
+
+@dataclass(frozen=True)
+class Matching:
+    """Row/column index pairs, plus the rows and columns left unmatched."""
+
+    pairs: np.ndarray  # (K, 2) int: track index, detection index
+    unmatched_tracks: np.ndarray
+    unmatched_detections: np.ndarray
+
+
+def match(cost: np.ndarray, max_cost: float) -> Matching:
+    """Minimum-cost one-to-one assignment; pairs costing more than ``max_cost`` are refused."""
+    n_tracks, n_dets = cost.shape
+    if n_tracks == 0 or n_dets == 0:
+        return Matching(np.zeros((0, 2), int), np.arange(n_tracks), np.arange(n_dets))
+    gated = np.where(cost <= max_cost, cost, max_cost + 1e6)
+    rows, cols = linear_sum_assignment(gated)
+    ok = gated[rows, cols] <= max_cost
+    pairs = np.stack([rows[ok], cols[ok]], axis=1)
+    return Matching(pairs, np.setdiff1d(np.arange(n_tracks), pairs[:, 0]),
+                    np.setdiff1d(np.arange(n_dets), pairs[:, 1]))
