@@ -1,9 +1,8 @@
 """Detectors: one batched interface, ``detect(frames) -> list[Detections]``.
 
-``build_detector(settings, source)`` picks the implementation named in the config.
+``build_detector(settings, source)`` builds the implementation the settings name.
 """
 
-from tracker.core.protocols import Detector
-from detectors.registry import build_detector, detector_names
+from detectors.registry import DETECTOR_SETTINGS, DetectorSettings, build_detector, detector_names, detector_settings
 
-__all__ = ["Detector", "build_detector", "detector_names"]
+__all__ = ["DETECTOR_SETTINGS", "DetectorSettings", "build_detector", "detector_names", "detector_settings"]

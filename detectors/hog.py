@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
 import cv2
 import numpy as np
+from pydantic import Field
 
-from tracker.config import DetectorSettings
+from tracker.core.settings import DetectorSettingsBase
 from tracker.core.types import Detections, Frame
 
 # The 64x128 HOG window holds the person with a margin around them. Median ground-truth box /
@@ -34,10 +36,6 @@ class HOGDetector:
         self._hog = cv2.HOGDescriptor()
         self._hog.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
 
-    @classmethod
-    def from_settings(cls, settings: DetectorSettings, source: Path | None = None) -> HOGDetector:
-        return cls(settings.hog_width, settings.min_score)
-
     def _detect_one(self, frame: Frame) -> Detections:
         scale = min(1.0, self.width / frame.width)
         image = frame.image if scale == 1.0 else cv2.resize(
@@ -56,3 +54,15 @@ class HOGDetector:
 
     def detect(self, frames: Sequence[Frame]) -> list[Detections]:
         return [self._detect_one(frame) for frame in frames]
+
+
+class HOGSettings(DetectorSettingsBase):
+    """``hog``: OpenCV's HOG + linear SVM people detector (no network)."""
+
+    name: Literal["hog"] = "hog"
+    min_score: float = Field(0.5, ge=0, le=1, description="drop detections scoring below this (0.5 = the SVM's "
+                                                          "decision boundary)")
+    width: int = Field(640, ge=64, le=8192, description="frames are resized to this width before the scan")
+
+    def build(self, source: Path | None) -> HOGDetector:
+        return HOGDetector(self.width, self.min_score)

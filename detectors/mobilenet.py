@@ -13,13 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
 import cv2
 import numpy as np
+from pydantic import Field
 
 from detectors.keras_runtime import load_model, weights_path
 from detectors.tensorflow_runtime import import_tensorflow
-from tracker.config import DetectorSettings
+from tracker.core.settings import DetectorSettingsBase
 from tracker.core.types import Detections, Frame
 
 MAX_OBJECTS = 100  # peaks kept per frame before the score threshold
@@ -50,11 +52,6 @@ class MobileNetDetector:
         self.min_score = min_score
         self._infer = tf.function(self._forward_and_decode, input_signature=[
             tf.TensorSpec([None, self.input_height, self.input_width, 3], tf.float32)])
-
-    @classmethod
-    def from_settings(cls, settings: DetectorSettings, source: Path | None = None) -> MobileNetDetector:
-        return cls(weights_path(settings.weights, "mobilenet.keras"),
-                   (settings.input_width, settings.input_height), settings.min_score)
 
     def _forward_and_decode(self, images):
         import tensorflow as tf
@@ -93,3 +90,17 @@ class MobileNetDetector:
             xyxy[:, [1, 3]] = xyxy[:, [1, 3]].clip(0, frame.height)
             results.append(Detections(xyxy, scores[i][keep], class_ids[i][keep]))
         return results
+
+
+class MobileNetSettings(DetectorSettingsBase):
+    """``mobilenet``: our MobileNetV2-CenterNet vehicle detector (car, motorcycle, truck)."""
+
+    name: Literal["mobilenet"] = "mobilenet"
+    min_score: float = Field(0.3, ge=0, le=1, description="drop detections scoring below this")
+    input_width: int = Field(320, ge=32, le=4096, description="network input width in pixels (trained at 320)")
+    input_height: int = Field(192, ge=32, le=4096, description="network input height in pixels (trained at 192)")
+    weights: Path | None = Field(None, description="weights file (default: the shipped mobilenet.keras)")
+
+    def build(self, source: Path | None) -> MobileNetDetector:
+        return MobileNetDetector(weights_path(self.weights, "mobilenet.keras"),
+                                 (self.input_width, self.input_height), self.min_score)

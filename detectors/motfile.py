@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
+from pydantic import Field
 
-from tracker.config import DetectorSettings
+from tracker.core.settings import DetectorSettingsBase
 from tracker.core.errors import UserError
 from tracker.core.types import Detections, Frame
 
@@ -53,15 +55,6 @@ class MOTFileDetector:
         for frame_number in np.unique(rows[:, 0]).astype(int):
             self._by_frame[int(frame_number)] = rows[rows[:, 0] == frame_number]
 
-    @classmethod
-    def from_settings(cls, settings: DetectorSettings, source: Path | None = None) -> MOTFileDetector:
-        det_file = settings.det_file or default_det_file(source)
-        if det_file is None:
-            raise UserError("motfile detector: set detector.det_file (no det/det.txt beside the source)")
-        if not Path(det_file).is_file():
-            raise UserError(f"motfile detector: det file not found: {det_file}")
-        return cls(Path(det_file), settings.min_score)
-
     def detect(self, frames: Sequence[Frame]) -> list[Detections]:
         results = []
         for frame in frames:
@@ -73,3 +66,19 @@ class MOTFileDetector:
             results.append(Detections(np.stack([x, y, x + w, y + h], axis=1), rows[:, 6],
                                       np.zeros(len(rows), np.int32)))
         return results
+
+
+class MOTFileSettings(DetectorSettingsBase):
+    """``motfile``: replays a MOTChallenge ``det.txt`` (the "public detections" protocol)."""
+
+    name: Literal["motfile"] = "motfile"
+    min_score: float = Field(-1e6, ge=-1e6, le=1e6, description="drop rows scoring below this (default: none)")
+    det_file: Path | None = Field(None, description="the det.txt to replay (default: SOURCE/../det/det.txt)")
+
+    def build(self, source: Path | None) -> MOTFileDetector:
+        det_file = self.det_file or default_det_file(source)
+        if det_file is None:
+            raise UserError("motfile detector: set detector.det_file (no det/det.txt beside the source)")
+        if not Path(det_file).is_file():
+            raise UserError(f"motfile detector: det file not found: {det_file}")
+        return MOTFileDetector(Path(det_file), self.min_score)

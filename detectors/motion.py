@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
 import cv2
 import numpy as np
+from pydantic import Field
 
-from tracker.config import DetectorSettings
+from tracker.core.settings import DetectorSettingsBase
 from tracker.core.types import Detections, Frame
 
 class MotionBlobs:
@@ -46,10 +48,6 @@ class MotionDetector:
         self.min_score = min_score
         self._blobs = MotionBlobs(min_area)
 
-    @classmethod
-    def from_settings(cls, settings: DetectorSettings, source: Path | None = None) -> MotionDetector:
-        return cls(settings.min_area, settings.min_score)
-
     def _detect_one(self, frame: Frame) -> Detections:
         boxes, fill = self._blobs.find(frame.image)
         keep = fill >= self.min_score
@@ -57,3 +55,14 @@ class MotionDetector:
 
     def detect(self, frames: Sequence[Frame]) -> list[Detections]:
         return [self._detect_one(frame) for frame in frames]
+
+
+class MotionSettings(DetectorSettingsBase):
+    """``motion``: moving blobs from MOG2 background subtraction (fixed cameras only), class "object"."""
+
+    name: Literal["motion"] = "motion"
+    min_score: float = Field(0.0, ge=0, le=1, description="drop blobs scoring below this (the blob's fill ratio)")
+    min_area: int = Field(400, ge=1, le=10**8, description="smallest blob area in pixels")
+
+    def build(self, source: Path | None) -> MotionDetector:
+        return MotionDetector(self.min_area, self.min_score)

@@ -1,42 +1,46 @@
-"""Detector names -> implementations, imported only when chosen (TensorFlow is slow to import)."""
+"""The detectors, registered once: each implementation's settings model (tagged by ``name``)
+builds it. TensorFlow and the models load only when a detector is built."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Annotated, Any
 
 import numpy as np
+from pydantic import Field, TypeAdapter
 
-from tracker.core.protocols import Detector
-from tracker.config import DetectorSettings
+from detectors.hog import HOGSettings
+from detectors.mobilenet import MobileNetSettings
+from detectors.motfile import MOTFileSettings
+from detectors.motion import MotionSettings
+from detectors.smallervgg import SmallerVGGSettings
+from detectors.ssdlite import SSDLiteSettings
 from tracker.core.errors import UserError
+from tracker.core.protocols import Detector
 from tracker.core.types import Detections, Frame
 
-# name -> "module:Class"; each class has ``from_settings(settings, source) -> Detector``.
-_IMPLEMENTATIONS: dict[str, str] = {
-    "ssdlite": "detectors.ssdlite:SSDLiteDetector",
-    "hog": "detectors.hog:HOGDetector",
-    "motfile": "detectors.motfile:MOTFileDetector",
-    "motion": "detectors.motion:MotionDetector",
-    "smallervgg": "detectors.smallervgg:SmallerVGGDetector",
-    "mobilenet": "detectors.mobilenet:MobileNetDetector",
-}
+DETECTOR_SETTINGS = (SSDLiteSettings, MobileNetSettings, SmallerVGGSettings, HOGSettings, MotionSettings,
+                     MOTFileSettings)
+DetectorSettings = Annotated[
+    SSDLiteSettings | MobileNetSettings | SmallerVGGSettings | HOGSettings | MotionSettings | MOTFileSettings,
+    Field(discriminator="name")]
+DEFAULT_DETECTOR = SSDLiteSettings
 
 
 def detector_names() -> list[str]:
-    return sorted(_IMPLEMENTATIONS)
+    return [model.model_fields["name"].default for model in DETECTOR_SETTINGS]
+
+
+def detector_settings(name: str = DEFAULT_DETECTOR().name, **keys: Any) -> DetectorSettings:
+    """Validated settings of the detector ``name``, e.g. ``detector_settings("hog", min_score=0.6)``."""
+    return TypeAdapter(DetectorSettings).validate_python({"name": name, **keys})
 
 
 def build_detector(settings: DetectorSettings, source: Path | None = None) -> Detector:
-    """Build the detector named ``settings.name``; ``source`` is the video or image folder
-    being processed (``motfile`` finds its ``det.txt`` beside it)."""
-    target = _IMPLEMENTATIONS.get(settings.name)
-    if target is None:
-        raise UserError(f"unknown detector '{settings.name}' (choose from: {', '.join(detector_names())})")
-    module_name, class_name = target.split(":")
-    detector_class = getattr(importlib.import_module(module_name), class_name)
-    detector = detector_class.from_settings(settings, source)
+    """Build the detector ``settings`` describe; ``source`` is the video or image folder being
+    processed. ``settings.classes`` keeps only those classes."""
+    detector = settings.build(source)
     if settings.classes is None:
         return detector
     unknown = sorted(set(settings.classes) - set(detector.class_names))

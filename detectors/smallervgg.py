@@ -19,14 +19,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
 import cv2
 import numpy as np
+from pydantic import Field, model_validator
 
 from detectors.keras_runtime import load_model, weights_path
 from detectors.motion import MotionBlobs
 from detectors.tensorflow_runtime import import_tensorflow
-from tracker.config import DetectorSettings
+from tracker.core.settings import DetectorSettingsBase
 from tracker.core.types import Detections, Frame
 
 SQUARE_SIDES = (0.08, 0.12, 0.18, 0.27, 0.40)  # window side / frame height (vehicles)
@@ -77,12 +79,6 @@ class SmallerVGGDetector:
             tf.TensorSpec([None, self.input_height, self.input_width, 3], tf.float32),
             tf.TensorSpec([None, 4], tf.float32), tf.TensorSpec([None], tf.int32)])
 
-    @classmethod
-    def from_settings(cls, settings: DetectorSettings, source: Path | None = None) -> SmallerVGGDetector:
-        return cls(weights_path(settings.weights, "smallervgg.keras"),
-                   (settings.input_width, settings.input_height), settings.min_score,
-                   settings.candidates, settings.min_area)
-
     def _classify_crops(self, images, boxes_xyxy, image_ids):
         import tensorflow as tf
 
@@ -124,3 +120,27 @@ class SmallerVGGDetector:
         xyxy[:, [0, 2]] = xyxy[:, [0, 2]].clip(0, frame.width)
         xyxy[:, [1, 3]] = xyxy[:, [1, 3]].clip(0, frame.height)
         return Detections(xyxy, scores[kept], class_ids[kept])
+
+
+class SmallerVGGSettings(DetectorSettingsBase):
+    """``smallervgg``: our SmallerVGG patch classifier over candidate regions."""
+
+    name: Literal["smallervgg"] = "smallervgg"
+    min_score: float = Field(0.8, ge=0, le=1, description="drop detections scoring below this")
+    input_width: int = Field(480, ge=32, le=4096, description="windows: frames are resized to this width first")
+    input_height: int = Field(270, ge=32, le=4096, description="windows: frames are resized to this height first")
+    candidates: Literal["windows", "motion"] = Field(
+        "windows", description="candidate regions: 'windows' (multi-scale search, any camera) or 'motion' "
+                               "(moving blobs, fixed cameras only)")
+    min_area: int = Field(400, ge=1, le=10**8, description="motion candidates: smallest blob area in pixels")
+    weights: Path | None = Field(None, description="weights file (default: the shipped smallervgg.keras)")
+
+    @model_validator(mode="after")
+    def _min_area_needs_motion(self) -> SmallerVGGSettings:
+        if self.candidates != "motion" and "min_area" in self.model_fields_set:
+            raise ValueError("min_area applies only to candidates 'motion'")
+        return self
+
+    def build(self, source: Path | None) -> SmallerVGGDetector:
+        return SmallerVGGDetector(weights_path(self.weights, "smallervgg.keras"), (self.input_width, self.input_height),
+                                  self.min_score, self.candidates, self.min_area)

@@ -18,13 +18,16 @@ import os
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Literal
 
 import cv2
 import numpy as np
 
 from detectors.tensorflow_runtime import import_tensorflow, quiet_stderr
 from detectors.ssd_boxes import decode_boxes, non_max_suppression
-from tracker.config import DetectorSettings
+from pydantic import Field, model_validator
+
+from tracker.core.settings import DetectorSettingsBase
 from tracker.core.errors import UserError
 from tracker.core.types import Detections, Frame
 
@@ -140,11 +143,6 @@ class SSDLiteDetector:
         self._network = (tflite_network(graph, width, height, threads or os.cpu_count() or 1)
                          if runtime == "tflite" else tf_network(graph_bytes, width, height))
 
-    @classmethod
-    def from_settings(cls, settings: DetectorSettings, source: Path | None = None) -> SSDLiteDetector:
-        return cls((settings.input_width, settings.input_height), settings.min_score,
-                   settings.runtime, settings.threads)
-
     def _prepare(self, frame: Frame, out: np.ndarray) -> None:
         """Resize, BGR -> RGB and scale to [-1, 1] into ``out`` (the graph's preprocessing)."""
         resized = cv2.resize(frame.image, self.input_size, interpolation=cv2.INTER_AREA)
@@ -172,3 +170,26 @@ class SSDLiteDetector:
         ymin, xmin, ymax, xmax = boxes[keep].T
         xyxy = np.stack([xmin * frame.width, ymin * frame.height, xmax * frame.width, ymax * frame.height], axis=1)
         return Detections(xyxy.astype(np.float32), scores[keep].astype(np.float32), np.zeros(len(keep), np.int32))
+
+
+class SSDLiteSettings(DetectorSettingsBase):
+    """``ssdlite``: the pretrained SSDLite-MobileNetV2 person detector."""
+
+    name: Literal["ssdlite"] = "ssdlite"
+    min_score: float = Field(
+        0.1, ge=0, le=1, description="drop detections scoring below this (low on purpose: ByteTrack's second "
+                                     "stage keeps partly hidden people on their tracks with them)")
+    input_width: int = Field(300, ge=32, le=4096, description="network input width in pixels")
+    input_height: int = Field(300, ge=32, le=4096, description="network input height in pixels")
+    runtime: Literal["tflite", "tf"] = Field(
+        "tflite", description="tflite (CPU, XNNPACK) or tf (batched tf.function, for a GPU)")
+    threads: int = Field(0, ge=0, le=256, description="tflite runtime: CPU threads for the network (0 = all cores)")
+
+    @model_validator(mode="after")
+    def _threads_need_tflite(self) -> SSDLiteSettings:
+        if self.runtime != "tflite" and "threads" in self.model_fields_set:
+            raise ValueError("threads applies only to runtime 'tflite'")
+        return self
+
+    def build(self, source: Path | None) -> SSDLiteDetector:
+        return SSDLiteDetector((self.input_width, self.input_height), self.min_score, self.runtime, self.threads)

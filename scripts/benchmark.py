@@ -194,14 +194,14 @@ def synthetic_scene(objects: int, frames: int, width: int = 768, height: int = 5
 def tracker_ms(source: str, objects: int, frames: int, detect_every: int) -> dict[str, Any]:
     """Tracker update per frame with ``objects`` objects, detections every ``detect_every`` frames
     (on vtest frames, so image-based trackers see real pixels)."""
-    from tracker.config import TrackerSettings
+    from tracker.config import Settings
     from tracker.trackers import build_tracker
     from tracker.core.types import Detections, Frame
 
     images = [f.image for f in read_frames(source, min(frames, 200))]
     results = {}
     for name in ("centroid", "dlib"):
-        tracker = build_tracker(TrackerSettings(name=name, confirm_hits=1))
+        tracker = build_tracker(Settings.model_validate({"tracker": {"name": name, "confirm_hits": 1}}).tracker)
         times = []
         for index, boxes in enumerate(synthetic_scene(objects, frames)):
             frame = Frame(index, index / 25.0, images[index % len(images)])
@@ -219,15 +219,15 @@ def tracker_ms(source: str, objects: int, frames: int, detect_every: int) -> dic
 
 def memory_worker(source: str, config: Path, frames: int, sample_every: int) -> None:
     """Run the pipeline on ``source`` looped until ``frames`` frames; print RSS samples as JSON."""
-    from detectors import build_detector
-    from tracker.capture import open_source
+    from tracker.builder import build_pipeline
+    from tracker.capture import BaseSource, open_source
     from tracker.config import load_settings
     from tracker.core.protocols import FrameResult
-    from tracker.pipeline import RunStats, file_sinks, run_pipeline
-    from tracker.trackers import build_tracker
     from tracker.core.types import Frame
+    from tracker.outputs.assemble import build_outputs
+    from tracker.outputs.layout import OutputLayout
 
-    class LoopedSource:
+    class LoopedSource(BaseSource):
         """``source`` played again and again, frame indices counting on."""
 
         def __init__(self) -> None:
@@ -260,11 +260,9 @@ def memory_worker(source: str, config: Path, frames: int, sample_every: int) -> 
     settings = load_settings(config)
     looped = LoopedSource()
     sampler = RSSSampler()
-    with tempfile.TemporaryDirectory() as folder:
-        sinks = [*file_sinks(Path(folder), settings, ("person",), looped.info.fps), sampler]
-        stats = RunStats()
-        run_pipeline(looped, build_detector(settings.detector, looped.info.path), build_tracker(settings.tracker),
-                     settings, sinks, stats, max_frames=frames, progress=False)
+    with tempfile.TemporaryDirectory() as folder, build_pipeline(settings, looped) as pipeline:
+        outputs = build_outputs(OutputLayout(Path(folder)), settings.output, pipeline.class_names, looped.info.fps)
+        stats = pipeline.run([*outputs.sinks, sampler], max_frames=frames, progress=False)
     print(json.dumps({"rss_mb_at_frame": sampler.samples, "fps": stats.frames / stats.wall_s}))
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tracker.benchmark import BenchmarkRow, cache_detections, configurations, run_config  # noqa: E402
+from scripts.tracking_bench import BenchmarkRow, cache_detections, configurations, run_config  # noqa: E402
 from detectors.training.paths import shared_data_dir  # noqa: E402
 from tracker.config import load_settings  # noqa: E402
 from tracker.core.errors import UserError  # noqa: E402

@@ -1,6 +1,6 @@
 """Measure detectors side by side on held-out labelled data.
 
-    python scripts/eval_detector.py [--config configs/eval_detectors.yaml]
+    python scripts/eval_detector.py [--config configs/training/eval_detectors.yaml]
         [--detectors smallervgg mobilenet ssdlite hog] [--datasets traffic-voc mot]
         [--every N] [--out docs/detector_eval.md]
 
@@ -103,7 +103,7 @@ def markdown_table(results: list[dict]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", type=Path, default=Path("configs/eval_detectors.yaml"),
+    parser.add_argument("--config", type=Path, default=Path("configs/training/eval_detectors.yaml"),
                         help="detector settings per detector name (YAML mapping)")
     parser.add_argument("--detectors", nargs="+", default=["smallervgg", "mobilenet", "ssdlite", "hog"])
     parser.add_argument("--datasets", nargs="+", default=["traffic-voc", "mot"])

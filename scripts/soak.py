@@ -23,14 +23,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from detectors.motion import MotionDetector  # noqa: E402
 from tracker.capture import BaseSource  # noqa: E402
 from tracker.core.protocols import SourceInfo  # noqa: E402
 from tracker.config import Settings  # noqa: E402
+from tracker.builder import build_pipeline  # noqa: E402
 from tracker.outputs.assemble import build_outputs  # noqa: E402
+from tracker.outputs.layout import OutputLayout  # noqa: E402
 from tracker.core.protocols import FrameResult  # noqa: E402
-from tracker.pipeline import RunStats, run_pipeline  # noqa: E402
-from tracker.trackers import build_tracker  # noqa: E402
 from tracker.core.types import Frame  # noqa: E402
 
 WIDTH, HEIGHT, FPS = 320, 240, 25.0
@@ -94,25 +93,26 @@ def main() -> None:
     out = args.out or Path(tempfile.mkdtemp(prefix="soak-"))
     out.mkdir(parents=True, exist_ok=True)
     settings = Settings.model_validate({
-        "pipeline": {"detect_every": 2}, "tracker": {"name": "centroid", "max_disappeared": 10},
+        "detector": {"name": "motion", "min_area": 400},
+        "pipeline": {"detect_every": 2, "max_detect_gap_s": None, "lag_frames": 0},
+        "tracker": {"name": "centroid", "max_disappeared": 10},
         "counting": {"lines": [{"name": "middle", "points": [[160, 0], [160, 239]]}],
                      "zones": [{"name": "left", "polygon": [[0, 0], [100, 0], [100, 239], [0, 239]]}]},
         "output": {"rotate_mb": 5.0}})
-    source = LoopedScene(args.frames)
-    detector = MotionDetector(min_area=400)
-    outputs = build_outputs(out, settings, detector.class_names, FPS)
+    pipeline = build_pipeline(settings, LoopedScene(args.frames))
+    outputs = build_outputs(OutputLayout(out), settings.output, pipeline.class_names, FPS, events=True)
     probe = MemoryProbe(args.every)
-    stats = RunStats()
     print(f"{'frame':>7} {'rss_mb':>9} {'peak_mb':>9} {'seconds':>8}")
     try:
-        run_pipeline(source, detector, build_tracker(settings.tracker), settings, [*outputs.sinks, probe], stats,
-                     progress=False)
+        with pipeline:
+            stats = pipeline.run([*outputs.sinks, probe], progress=False)
     finally:
         if args.out is None:
             shutil.rmtree(out, ignore_errors=True)
-    counts = outputs.counter.summary() if outputs.counter else {}
+    assert pipeline.counter is not None
+    counts = pipeline.counter.summary()
     last = max(probe.samples)
-    print(f"frames {stats.frames} fps {stats.frames / stats.wall_s:.0f} tracks {sum(len(v) for v in stats.ids_per_class.values())} "
+    print(f"frames {stats.frames} fps {stats.frames / stats.wall_s:.0f} tracks {sum(stats.tracks.per_class.values())} "
           f"crossings {counts['lines']['middle']['in_total'] + counts['lines']['middle']['out_total']} "
           f"segments {outputs.rotation.segment + 1 if outputs.rotation else 1}")
     print(f"rss_growth_mb {probe.samples[last][0] - probe.samples[args.baseline][0]:.1f} "

@@ -1,6 +1,6 @@
 """Train the ``mobilenet`` detector (MobileNetV2 + CenterNet head) from scratch on traffic-voc.
 
-    python scripts/train_mobilenet.py [--config configs/train_mobilenet.yaml] [--set key=value ...]
+    python scripts/train_mobilenet.py [--config configs/training/train_mobilenet.yaml] [--set key=value ...]
 
 Writes ``<output_dir>/<name>.keras``, ``.tflite``, ``.classes.txt`` and ``_curves.png``;
 TensorBoard logs and the best checkpoint go under ``<log_dir>/<name>/``.
@@ -84,7 +84,7 @@ def train(config: Path, overrides: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_common_args(argv, __doc__, Path("configs/train_mobilenet.yaml"))
+    args = parse_common_args(argv, __doc__, Path("configs/training/train_mobilenet.yaml"))
     return report_user_errors(lambda: train(args.config, args.overrides))
 
 

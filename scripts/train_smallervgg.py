@@ -1,6 +1,6 @@
 """Train the SmallerVGG patch classifier behind the ``smallervgg`` detector.
 
-    python scripts/train_smallervgg.py [--config configs/train_smallervgg.yaml] [--set key=value ...]
+    python scripts/train_smallervgg.py [--config configs/training/train_smallervgg.yaml] [--set key=value ...]
 
 Writes ``<output_dir>/<name>.keras``, ``.tflite``, ``.classes.txt`` and ``_curves.png``;
 TensorBoard logs and the best checkpoint go under ``<log_dir>/<name>/``.
@@ -113,7 +113,7 @@ def train(config: Path, overrides: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_common_args(argv, __doc__, Path("configs/train_smallervgg.yaml"))
+    args = parse_common_args(argv, __doc__, Path("configs/training/train_smallervgg.yaml"))
     return report_user_errors(lambda: train(args.config, args.overrides))
 
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from tests.synthetic import MovingBox, background, detections_at, render
-from tracker.config import TrackerSettings
-from tracker.trackers import build_tracker
+from tracker.trackers import build_tracker, tracker_settings
 from tracker.trackers.appearance import AppearanceModel, bhattacharyya_distance, color_histograms
 from tracker.trackers.association import ByteTrack, TrackTable
 from tracker.trackers.costs import iou_distance_cost
@@ -67,7 +66,7 @@ def test_a_stranger_in_a_lost_tracks_prediction_gets_a_new_id() -> None:
     stranger = MovingBox((20, 80), (5, 0), seed=7)  # on the walker's path, other clothes
     ids = {}
     for gate in (None, 0.4):
-        tracker = build_tracker(TrackerSettings(name="bytetrack", confirm_hits=2, appearance_gate=gate))
+        tracker = build_tracker(tracker_settings("bytetrack", confirm_hits=2, appearance_gate=gate))
         stranger_ids = set()
         for t in range(22):
             scene = [walker] if t < 10 else [stranger] if t >= 14 else []

@@ -96,4 +96,5 @@ def test_rotation_by_size(tmp_path: Path, crossing_clip: Path) -> None:
     assert len(segments) >= 2
     rows = sum(len((out / p.name.replace("annotated", "tracks").replace(".mp4", ".txt")).read_text().splitlines())
                for p in segments)
-    assert rows == len((crossing_clip.parent / "det.txt").read_text().splitlines()) - 4  # minus unconfirmed hits
+    # every detection shows: the output lag shows each track from its first detection, none lost at a rollover
+    assert rows == len((crossing_clip.parent / "det.txt").read_text().splitlines())

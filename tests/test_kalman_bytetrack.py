@@ -6,8 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from tests.synthetic import MovingBox, detections_at, render
-from tracker.config import TrackerSettings
-from tracker.trackers import build_tracker
+from tracker.trackers import build_tracker, tracker_settings
 from tracker.trackers.association import TrackTable, ByteTrack
 from tracker.trackers.costs import iou_distance_cost, iou_matrix
 from tracker.trackers.kalman_filter import BoxKalmanFilter
@@ -15,7 +14,7 @@ from tracker.core.types import Detections, Tracks
 
 
 def make(kind: str, **overrides: object):
-    return build_tracker(TrackerSettings(name=kind, **overrides))
+    return build_tracker(tracker_settings(kind, **overrides))
 
 
 def ids_on(tracks, truth: np.ndarray) -> set[int]:
@@ -71,7 +70,7 @@ def _score(t: int) -> float:
 def test_low_score_boxes_keep_the_id_only_with_the_second_stage() -> None:
     results = {}
     for kind in ("bytetrack", "kalman"):
-        tracker = make(kind, confirm_hits=2, high_score=0.5)
+        tracker = make(kind, confirm_hits=2, **({"high_score": 0.5} if kind == "bytetrack" else {}))
         ids: set[int] = set()
         for t in range(50):
             detections = Detections(_turning_object(t)[None], [_score(t)], [0])

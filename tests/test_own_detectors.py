@@ -8,11 +8,10 @@ detectors/weights/MODEL_CARD.md), so that a broken loader, decoder or export fai
 import numpy as np
 import pytest
 
-from detectors import build_detector
+from detectors import build_detector, detector_settings
 from detectors.evaluation import ClassTally, mot_frames, voc_frames
 from detectors.keras_runtime import WEIGHTS_DIR
 from detectors.training.paths import shared_data_dir
-from tracker.config import DetectorSettings
 from tracker.core.types import Frame
 
 DATA = shared_data_dir()
@@ -45,7 +44,7 @@ def test_committed_weights_are_small_and_come_with_metadata(name):
 
 @needs_data
 def test_mobilenet_finds_vehicles_on_a_real_frame_and_reaches_its_floor():
-    detector = build_detector(DetectorSettings(name="mobilenet", input_width=320, input_height=192, min_score=0.05))
+    detector = build_detector(detector_settings("mobilenet", input_width=320, input_height=192, min_score=0.05))
     frames = voc_frames(DATA / "train" / "traffic-voc" / "test")[:5]
     first = detector.detect([Frame(0, 0.0, frames[0].load())])[0]
     assert len(first) > 0
@@ -55,7 +54,7 @@ def test_mobilenet_finds_vehicles_on_a_real_frame_and_reaches_its_floor():
 
 @needs_data
 def test_smallervgg_finds_vehicles_on_a_real_frame_and_reaches_its_floor():
-    detector = build_detector(DetectorSettings(name="smallervgg", input_width=480, input_height=270, min_score=0.05))
+    detector = build_detector(detector_settings("smallervgg", input_width=480, input_height=270, min_score=0.05))
     assert detector.class_names == ("person", "car", "motorcycle", "truck")
     frames = voc_frames(DATA / "train" / "traffic-voc" / "test")[:5]
     assert _vehicle_ap(detector, frames) >= SMALLERVGG_VEHICLE_AP_FIRST5_TEST
@@ -63,7 +62,7 @@ def test_smallervgg_finds_vehicles_on_a_real_frame_and_reaches_its_floor():
 
 @needs_data
 def test_smallervgg_finds_people_on_held_out_mot_frames():
-    detector = build_detector(DetectorSettings(name="smallervgg", input_width=480, input_height=270, min_score=0.05))
+    detector = build_detector(detector_settings("smallervgg", input_width=480, input_height=270, min_score=0.05))
     held_out = mot_frames(DATA / "mot" / "PETS09-S3-MF1")[-6:]  # second half: never mined
     tally = ClassTally()
     person = detector.class_names.index("person")
@@ -76,7 +75,7 @@ def test_smallervgg_finds_people_on_held_out_mot_frames():
 
 @needs_data
 def test_smallervgg_motion_candidates_follow_moving_people():
-    detector = build_detector(DetectorSettings(name="smallervgg", input_width=320, input_height=240,
+    detector = build_detector(detector_settings("smallervgg", input_width=320, input_height=240,
                                                min_score=0.3, candidates="motion", min_area=100))
     frames = mot_frames(DATA / "mot" / "TUD-Campus")[:20]
     results = [detector.detect([Frame(i, 0.0, gt.load())])[0] for i, gt in enumerate(frames)]

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tracker.config import PipelineSettings
-from tracker.pipeline import DetectionScheduler
+from tracker.scheduler import DetectionScheduler, PipelineSettings
 from tracker.core.types import Frame
 
 
@@ -23,7 +22,7 @@ def detected_frames(settings: PipelineSettings, fps: float, reasons: dict[int, s
 
 
 def test_every_n_frames() -> None:
-    assert detected_frames(PipelineSettings(detect_every=10), fps=25) == [0, 10, 20]
+    assert detected_frames(PipelineSettings(detect_every=10, max_detect_gap_s=None), fps=25) == [0, 10, 20]
 
 
 def test_gap_in_seconds_caps_detect_every_on_slow_sources() -> None:
@@ -35,9 +34,9 @@ def test_gap_in_seconds_caps_detect_every_on_slow_sources() -> None:
 
 def test_early_reasons_reset_the_schedule_and_can_be_switched_off() -> None:
     reasons = {3: "tentative", 4: "low_confidence", 5: "left_frame"}
-    assert detected_frames(PipelineSettings(detect_every=10), 25, reasons, 20) == [0, 3, 4, 5, 15]
-    quiet = PipelineSettings(detect_every=10, redetect_on_tentative=False, redetect_on_low_confidence=False,
+    assert detected_frames(PipelineSettings(detect_every=10, max_detect_gap_s=None), 25, reasons, 20) == [0, 3, 4, 5, 15]
+    quiet = PipelineSettings(detect_every=10, max_detect_gap_s=None, redetect_on_tentative=False,
                              redetect_on_exit=False)
-    assert detected_frames(quiet, 25, reasons, 20) == [0, 10]
+    assert detected_frames(quiet, 25, reasons, 20) == [0, 4, 14]  # low confidence is the tracker's own switch
     # "no_tracks" is never switched off: with nothing to follow there is nothing else to do.
     assert detected_frames(quiet, 25, {2: "no_tracks"}, 13) == [0, 2, 12]

@@ -7,8 +7,7 @@ import pytest
 
 from tests.synthetic import MovingBox, detections_at, render
 from tracker.smoothing import FixedLagSmoother, SmoothedFrame
-from tracker.config import TrackerSettings
-from tracker.trackers import build_tracker
+from tracker.trackers import build_tracker, tracker_settings
 from tracker.core.types import Frame, TrackSnapshot
 
 BLANK = np.zeros((4, 4, 3), np.uint8)
@@ -106,7 +105,7 @@ def test_a_real_tracker_through_the_smoother_keeps_ids_and_covers_more_frames(ev
     scene = [MovingBox(start=(20, 40), velocity=(6, 0))]
     results = {}
     for lag in (0, 10):
-        tracker = build_tracker(TrackerSettings(name="bytetrack"))
+        tracker = build_tracker(tracker_settings("bytetrack"))
         smoother = FixedLagSmoother(lag)
         out = []
         for t in range(30):

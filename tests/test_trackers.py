@@ -7,15 +7,14 @@ import pytest
 
 from tests.synthetic import MovingBox, detections_at, render
 from tracker.core.types import Tracks
-from tracker.config import TrackerSettings
-from tracker.trackers import build_tracker
+from tracker.trackers import build_tracker, tracker_settings
 from tracker.trackers.costs import centroid_cost, iou_matrix, match
 
 KINDS = ("centroid", "dlib")
 
 
 def make(kind: str, **overrides: object):
-    return build_tracker(TrackerSettings(name=kind, **overrides))
+    return build_tracker(tracker_settings(kind, **overrides))
 
 
 def test_iou_matrix_known_values() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tracker.benchmark import cache_detections, configurations, run_config
+from scripts.tracking_bench import cache_detections, configurations, run_config
 from tracker.config import load_settings
 
 BASELINE = Path(__file__).parent / "data" / "tracking_baseline.json"

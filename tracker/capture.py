@@ -19,15 +19,28 @@ from typing import Any
 
 import cv2
 import numpy as np
+from pydantic import Field
 
-from tracker.config import LiveSettings
 from tracker.core.errors import UserError
 from tracker.core.protocols import SourceInfo
+from tracker.core.settings import StrictSettings
 from tracker.core.types import Frame
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 DEFAULT_FPS = 25.0
 _URL = re.compile(r"^(rtsp|rtsps|rtmp|http|https|udp|tcp)://", re.IGNORECASE)
+
+
+
+class LiveSettings(StrictSettings):
+    """The ``live`` section: how webcams and streams are opened, watched and reopened."""
+
+    open_timeout_s: float = Field(10.0, gt=0, le=86400, description="live sources: give up opening (or reopening) after this")
+    read_timeout_s: float = Field(5.0, gt=0, le=86400, description="live sources: a read stalled this long counts as a lost stream")
+    reconnect_initial_s: float = Field(0.5, gt=0, le=86400, description="live sources: first wait before reconnecting")
+    reconnect_max_s: float = Field(10.0, gt=0, le=86400, description="live sources: longest wait between reconnects (doubling)")
+    give_up_after_s: float | None = Field(
+        None, gt=0, le=86400, description="live sources: end the run after this long without frames (default: retry forever)")
 
 
 class BaseSource:

@@ -1,154 +1,127 @@
-"""Typed, validated settings loaded from a YAML file in ``configs/`` plus command-line overrides.
+"""A run's settings: one typed, validated model assembled from the parts that own them.
 
-Every setting has a default, so a config file only needs the keys it changes. Unknown keys
-and wrong types are errors that name the key and the file.
+Each section is defined next to the code that reads it: ``detector`` (one model per detector,
+``detectors/``), ``tracker`` (one per tracker, ``tracker/trackers/``), ``pipeline``
+(``tracker/scheduler.py``), ``output`` (``tracker/outputs/settings.py``), ``counting``
+(``tracker/counting.py``) and ``live`` (``tracker/capture.py``). The built-in defaults are the
+shipped default: an empty config file runs exactly what no config runs. An unknown key, a key
+that does not apply to the chosen detector or tracker, or a wrong type is an error that names
+the key and where it came from.
 """
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
+from detectors.registry import DEFAULT_DETECTOR, DETECTOR_SETTINGS, DetectorSettings
+from tracker.capture import LiveSettings
 from tracker.core.errors import UserError
+from tracker.core.settings import StrictSettings
+from tracker.counting import CountingSettings
+from tracker.outputs.settings import OutputSettings
+from tracker.resources import resolve_config
+from tracker.scheduler import PipelineSettings
+from tracker.trackers import DEFAULT_TRACKER, TRACKER_SETTINGS, TrackerSettings
 
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
-DEFAULT_CONFIG = CONFIG_DIR / "default.yaml"
+# Implementations per tagged section; a section without ``name`` gets the default one.
+IMPLEMENTATIONS: dict[str, tuple[type[BaseModel], ...]] = {"detector": DETECTOR_SETTINGS,
+                                                          "tracker": TRACKER_SETTINGS}
+DEFAULT_NAMES = {"detector": DEFAULT_DETECTOR().name, "tracker": DEFAULT_TRACKER().name}
+MAX_CONFIG_NODES = 10_000  # a config is a few dozen keys; a YAML alias bomb expands to billions
+ECHO_LIMIT = 60  # characters of a bad value quoted back in an error
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
-class DetectorSettings(_Strict):
-    name: str = Field(
-        "ssdlite", description="detector: ssdlite, hog, motfile, motion, smallervgg, mobilenet (see detectors/)")
-    min_score: float = Field(0.5, description="drop detections scoring below this")
-    classes: list[str] | None = Field(None, description="keep only these class names (default: all)")
-    input_width: int = Field(300, gt=0, description="network input width in pixels (CNN detectors)")
-    input_height: int = Field(300, gt=0, description="network input height in pixels (CNN detectors)")
-    runtime: str = Field("tflite", description="ssdlite: tflite (CPU, XNNPACK) or tf (batched tf.function, GPU)")
-    threads: int = Field(0, ge=0, description="ssdlite tflite: CPU threads for the network (0 = all cores)")
-    det_file: Path | None = Field(
-        None, description="motfile: MOTChallenge det.txt (default: SOURCE/../det/det.txt)")
-    weights: Path | None = Field(None, description="weights file for detectors trained by this project")
-    hog_width: int = Field(640, gt=0, description="hog: frames are resized to this width before the scan")
-    min_area: int = Field(400, ge=0, description="motion: smallest blob area in pixels")
-    candidates: Literal["windows", "motion"] = Field(
-        "windows", description="smallervgg: candidate regions, 'windows' (multi-scale search, any camera) "
-                               "or 'motion' (moving blobs, fixed cameras only)")
+class Settings(StrictSettings):
+    """Every setting of a run, by section."""
 
-class TrackerSettings(_Strict):
-    name: str = Field(
-        "centroid", description="tracker: centroid, dlib, kalman, bytetrack or bytetrack-dlib (see tracker/trackers/)")
-    max_disappeared: int = Field(
-        30, ge=0, description="frames a track survives without a matching detection")
-    confirm_hits: int = Field(
-        3, ge=1, description="detections a track needs before it gets a public id")
-    max_distance: float = Field(
-        0.6, gt=0, description="centroid: match gate, in units of the track box's diagonal")
-    min_iou: float = Field(0.3, ge=0, le=1, description="dlib: least IoU to match a detection to a track")
-    min_confidence: float = Field(
-        5.0, description="dlib, bytetrack-dlib: peak-to-sidelobe ratio under which a correlation tracker counts as "
-        "lost (dlib: the detector runs early); on real footage locked trackers mostly read 6-10")
-    downscale: float = Field(
-        1.0, gt=0, le=1, description="dlib: track on frames scaled by this factor (0.5 = half size)")
-    max_cost: float = Field(
-        1.0, gt=0, lt=2, description="kalman, bytetrack: match gate on 1 - IoU + (centre distance / "
-        "enclosing box diagonal)^2; under 1 the boxes must overlap, up to 2 they may be apart")
-    high_score: float = Field(
-        0.5, ge=0, le=1, description="bytetrack: detections scoring at least this are matched first and "
-        "start tracks; lower ones (down to detector.min_score) only keep the tracks left over alive")
-    appearance_gate: float | None = Field(
-        None, gt=0, le=1, description="bytetrack, bytetrack-dlib: a lost track only takes a detection whose "
-        "colour histograms are within this Bhattacharyya distance of its own (0.4 measured best; off by default: "
-        "it helps when the detector runs on every frame, see docs/tracking-benchmark.md)")
+    detector: DetectorSettings = Field(default_factory=DEFAULT_DETECTOR)
+    tracker: TrackerSettings = Field(default_factory=DEFAULT_TRACKER)
+    pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
+    output: OutputSettings = Field(default_factory=OutputSettings)
+    counting: CountingSettings = Field(default_factory=CountingSettings)
+    live: LiveSettings = Field(default_factory=LiveSettings)
 
-class PipelineSettings(_Strict):
-    detect_every: int = Field(10, ge=1, description="run the detector every N frames (1 = every frame)")
-    redetect_on_low_confidence: bool = Field(
-        True, description="run the detector early when a tracker's confidence drops")
-    redetect_on_exit: bool = Field(True, description="run the detector early when a track leaves the frame")
-    redetect_on_tentative: bool = Field(
-        True, description="run the detector on the next frame while a new track waits for confirmation")
-    max_detect_gap_s: float | None = Field(
-        None, gt=0, description="never leave more than this many seconds of video between detections: "
-                                "caps detect_every on low-frame-rate sources (e.g. 0.25: every 5th frame "
-                                "at 25 fps, every frame at 7 fps)")
-    lag_frames: int = Field(
-        0, ge=0, description="hold each frame's tracks this many frames before writing them, and revise them "
-        "meanwhile: boxes between two detections are interpolated, a track the detector missed for a few frames "
-        "is filled in, a new track shows from its first detection. Outputs (and --serve) run this many frames "
-        "behind; 0 writes each frame as soon as it is tracked")
+    @model_validator(mode="before")
+    @classmethod
+    def _default_implementation(cls, data: Any) -> Any:
+        """A ``detector`` or ``tracker`` section without ``name`` configures the default one."""
+        if isinstance(data, dict):
+            for section, name in DEFAULT_NAMES.items():
+                if isinstance(data.get(section), dict) and "name" not in data[section]:
+                    data = {**data, section: {"name": name, **data[section]}}
+        return data
 
-class OutputSettings(_Strict):
-    video: bool = Field(True, description="write annotated.mp4")
-    codec: str = Field("mp4v", min_length=4, max_length=4, description="FourCC of the annotated video")
-    trail: int = Field(20, ge=0, description="points in each track's drawn trail")
-    fps: float | None = Field(None, gt=0, description="frame rate of the output (default: the source's)")
-    rotate_minutes: float | None = Field(
-        None, gt=0, description="start new numbered output files (tracks.0001.txt, ...) every this many minutes")
-    rotate_mb: float | None = Field(
-        None, gt=0, description="start new numbered output files when the current ones reach this many MB")
 
-class CountingLine(_Strict):
-    name: str = Field(description="name used in events.jsonl and summary.json")
-    points: list[tuple[float, float]] = Field(
-        min_length=2, max_length=2, description="the segment's two end points [[x1, y1], [x2, y2]] in pixels")
+def _implementation_keys(section: str, name: str) -> list[str]:
+    for model in IMPLEMENTATIONS[section]:
+        if model.model_fields["name"].default == name:
+            return list(model.model_fields)
+    return []
 
-    @model_validator(mode="after")
-    def _has_length(self) -> CountingLine:
-        if self.points[0] == self.points[1]:
-            raise ValueError(f"line '{self.name}': its two points are the same")
-        return self
 
-class CountingZone(_Strict):
-    name: str = Field(description="name used in events.jsonl and summary.json")
-    polygon: list[tuple[float, float]] = Field(min_length=3, description="corners [[x, y], ...] in pixels")
+def _echo(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= ECHO_LIMIT else text[:ECHO_LIMIT] + "..."
 
-class CountingSettings(_Strict):
-    lines: list[CountingLine] = Field(
-        default_factory=list,
-        description="counting segments [{name, points: [[x1,y1],[x2,y2]]}]; 'in' = crossing to the right-hand "
-                    "side walking from the first point to the second (a line drawn left to right: moving down)")
-    zones: list[CountingZone] = Field(
-        default_factory=list, description="zones [{name, polygon: [[x,y],...]}]: inside now, entries, exits, dwell")
-    anchor: Literal["bottom_center", "center"] = Field(
-        "bottom_center", description="the point of each box that crosses lines and enters zones")
-    min_frames_each_side: int = Field(
-        3, ge=1, description="frames a track must spend on each side of a line (or in/out of a zone) to count")
-    count_at_track_end: bool = Field(
-        True, description="count a crossing whose track ends on the far side sooner (lines near the frame edge)")
 
-    @model_validator(mode="after")
-    def _unique_names(self) -> CountingSettings:
-        names = [item.name for item in (*self.lines, *self.zones)]
-        if duplicates := sorted({name for name in names if names.count(name) > 1}):
-            raise ValueError(f"line and zone names must differ: {', '.join(duplicates)} used twice")
-        return self
-
-class LiveSettings(_Strict):
-    open_timeout_s: float = Field(10.0, gt=0, description="live sources: give up opening (or reopening) after this")
-    read_timeout_s: float = Field(5.0, gt=0, description="live sources: a read stalled this long counts as a lost stream")
-    reconnect_initial_s: float = Field(0.5, gt=0, description="live sources: first wait before reconnecting")
-    reconnect_max_s: float = Field(10.0, gt=0, description="live sources: longest wait between reconnects (doubling)")
-    give_up_after_s: float | None = Field(
-        None, gt=0, description="live sources: end the run after this long without frames (default: retry forever)")
-
-class Settings(_Strict):
-    detector: DetectorSettings = DetectorSettings()
-    tracker: TrackerSettings = TrackerSettings()
-    pipeline: PipelineSettings = PipelineSettings()
-    output: OutputSettings = OutputSettings()
-    counting: CountingSettings = CountingSettings()
-    live: LiveSettings = LiveSettings()
-
-def _format_validation_error(error: ValidationError, origin: str) -> str:
+def _describe_error(error: ValidationError, origin_of: Any) -> str:
+    """The first validation error as one line naming the key and where it was set."""
     first = error.errors()[0]
-    key = ".".join(str(part) for part in first["loc"])
+    loc = [str(part) for part in first["loc"]]
+    section = loc[0] if loc else ""
+    name = None
+    if section in IMPLEMENTATIONS and len(loc) > 1 and loc[1] not in ("name",) and _implementation_keys(section, loc[1]):
+        name = loc.pop(1)  # the union's tag, not a key
+    key = ".".join(loc)
+    origin = origin_of(key)
+    if first["type"] == "union_tag_invalid":
+        choices = ", ".join(model.model_fields["name"].default for model in IMPLEMENTATIONS[section])
+        return f"{origin}: unknown {section} {_echo(first['input'].get('name'))} (choose from: {choices})"
     if first["type"] == "extra_forbidden":
-        return f"{origin}: unknown key '{key}'"
-    return f"{origin}: {key}: {first['msg']} (got {first.get('input')!r})"
+        leaf = loc[-1]
+        if name is not None:
+            owners = [m.model_fields["name"].default for m in IMPLEMENTATIONS[section] if leaf in m.model_fields]
+            valid = [k for k in _implementation_keys(section, name) if k != "name"]
+            if not owners:
+                return f"{origin}: unknown key '{key}' for {section} '{name}'{_suggestion(leaf, valid)}"
+            return (f"{origin}: {key} does not apply to {section} '{name}' (its keys: {', '.join(valid)}); "
+                    f"it is a key of: {', '.join(owners)}")
+        return f"{origin}: unknown key '{key}'{_suggestion(leaf, _known_keys(loc[:-1]))}"
+    message = first["msg"].removeprefix("Value error, ")
+    where = f"{key}: " if key else ""
+    given = first.get("input")
+    return f"{origin}: {where}{message}" + ("" if isinstance(given, dict) else f" (got {_echo(given)})")
+
+
+def _known_keys(parents: list[str]) -> list[str]:
+    if not parents:
+        return list(Settings.model_fields)
+    field = Settings.model_fields.get(parents[0])
+    annotation = getattr(field, "annotation", None)
+    return list(getattr(annotation, "model_fields", {})) if len(parents) == 1 else []
+
+
+def _suggestion(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _count_nodes(tree: Any, budget: int) -> int:
+    """Nodes in a YAML tree, stopping once past ``budget`` (aliases make shared subtrees)."""
+    seen = 1
+    stack = [tree]
+    while stack and seen <= budget:
+        node = stack.pop()
+        children = list(node.values()) if isinstance(node, dict) else node if isinstance(node, list) else []
+        seen += len(children)
+        stack.extend(children)
+    return seen
+
 
 def _set_dotted(tree: dict[str, Any], dotted_key: str, value: Any) -> None:
     *parents, leaf = dotted_key.split(".")
@@ -159,6 +132,7 @@ def _set_dotted(tree: dict[str, Any], dotted_key: str, value: Any) -> None:
             raise UserError(f"override {dotted_key}: '{part}' is not a section")
         node = child
     node[leaf] = value
+
 
 def parse_override(text: str) -> tuple[str, Any]:
     """``"tracker.max_disappeared=50"`` -> ``("tracker.max_disappeared", 50)`` (value read as YAML)."""
@@ -171,39 +145,64 @@ def parse_override(text: str) -> tuple[str, Any]:
         value = raw
     return key.strip(), value
 
-def load_settings(path: Path | None = None, overrides: dict[str, Any] | None = None) -> Settings:
-    """Read ``path`` (default ``configs/default.yaml``) and apply dotted-key ``overrides``."""
-    path = Path(path) if path is not None else DEFAULT_CONFIG
-    if not path.is_file():
-        raise UserError(f"config file not found: {path}")
+
+def read_config_tree(path: Path) -> dict[str, Any]:
+    """The YAML mapping in ``path``, refused when it is not a bounded mapping."""
     try:
         tree = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
         raise UserError(f"{path}: not valid YAML{where}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise UserError(f"cannot read config {path}: {getattr(error, 'strerror', None) or error}") from None
     if not isinstance(tree, dict):
         raise UserError(f"{path}: expected a mapping of sections at the top level")
-    try:
-        Settings.model_validate(tree)
-    except ValidationError as error:
-        raise UserError(_format_validation_error(error, str(path))) from None
-    for key, value in (overrides or {}).items():
+    if _count_nodes(tree, MAX_CONFIG_NODES) > MAX_CONFIG_NODES:
+        raise UserError(f"{path}: more than {MAX_CONFIG_NODES} values (YAML aliases expanding?); refused")
+    return tree
+
+
+def load_settings(config: str | Path | None = None, overrides: dict[str, Any] | None = None) -> Settings:
+    """The settings of ``config`` (a file, or a shipped config's name; default: the built-in
+    defaults, which are ``configs/default.yaml``) with dotted-key ``overrides`` applied."""
+    path = resolve_config(str(config)) if config is not None else None
+    tree = read_config_tree(path) if path is not None else {}
+    overrides = overrides or {}
+    for key, value in overrides.items():
         _set_dotted(tree, key, value)
+
+    def origin_of(key: str) -> str:
+        from_command_line = any(key == set_key or key.startswith(set_key + ".") or set_key.startswith(key + ".")
+                                for set_key in overrides)
+        return "command line" if from_command_line or path is None else str(path)
+
     try:
         return Settings.model_validate(tree)
     except ValidationError as error:
-        raise UserError(_format_validation_error(error, "command line")) from None
+        raise UserError(_describe_error(error, origin_of)) from None
+
 
 def describe_settings() -> str:
-    """Every setting as ``section.key (default): description``, for ``--help``."""
+    """Every setting as ``section.key (default X): description``, for ``--help``; the
+    detector and tracker sections list each implementation's own keys."""
     lines = []
-    for section_name, section_field in Settings.model_fields.items():
-        model: type[BaseModel] = section_field.annotation  # type: ignore[assignment]
-        for key, field in model.model_fields.items():
-            default = field.default_factory() if field.default_factory else field.default  # type: ignore[call-arg]
-            lines.append(f"  {section_name}.{key} (default {default!r}): {field.description}")
+    for section, field in Settings.model_fields.items():
+        models = IMPLEMENTATIONS.get(section) or (field.annotation,)
+        for model in models:
+            tag = model.model_fields.get("name")
+            if tag is not None:
+                default = " (default)" if tag.default == DEFAULT_NAMES[section] else ""
+                summary = (model.__doc__ or "").strip().split(": ", 1)[-1]
+                lines.append(f"  {section}.name: {tag.default}{default} - {summary}")
+            for key, info in model.model_fields.items():
+                if key == "name":
+                    continue
+                default_value = info.default_factory() if info.default_factory else info.default  # type: ignore[call-arg]
+                indent = "      " if tag is not None else "  "
+                lines.append(f"{indent}{section}.{key} (default {default_value!r}): {info.description}")
     return "\n".join(lines)
+
 
 def settings_as_dict(settings: Settings) -> dict[str, Any]:
     return settings.model_dump(mode="json")

@@ -18,14 +18,64 @@ from __future__ import annotations
 from collections import Counter as Tally
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import cv2
 import numpy as np
+from pydantic import Field, model_validator
 
-from tracker.config import CountingSettings
+from tracker.core.settings import StrictSettings
 from tracker.timing import iso_time
 from tracker.core.types import Frame, Tracks
+
+
+Coordinate = Annotated[float, Field(ge=-1e6, le=1e6)]  # pixels
+
+
+class CountingLine(StrictSettings):
+    """A counting segment."""
+
+    name: str = Field(description="name used in events.jsonl and summary.json")
+    points: list[tuple[Coordinate, Coordinate]] = Field(
+        min_length=2, max_length=2, description="the segment's two end points [[x1, y1], [x2, y2]] in pixels")
+
+    @model_validator(mode="after")
+    def _has_length(self) -> CountingLine:
+        if self.points[0] == self.points[1]:
+            raise ValueError(f"line '{self.name}': its two points are the same")
+        return self
+
+
+class CountingZone(StrictSettings):
+    """A counting polygon."""
+
+    name: str = Field(description="name used in events.jsonl and summary.json")
+    polygon: list[tuple[Coordinate, Coordinate]] = Field(min_length=3, description="corners [[x, y], ...] in pixels")
+
+
+class CountingSettings(StrictSettings):
+    """The ``counting`` section: lines and zones, and how a crossing counts."""
+
+    lines: list[CountingLine] = Field(
+        default_factory=list,
+        description="counting segments [{name, points: [[x1,y1],[x2,y2]]}]; 'in' = crossing to the right-hand "
+                    "side walking from the first point to the second (a line drawn left to right: moving down)")
+    zones: list[CountingZone] = Field(
+        default_factory=list, description="zones [{name, polygon: [[x,y],...]}]: inside now, entries, exits, dwell")
+    anchor: Literal["bottom_center", "center"] = Field(
+        "bottom_center", description="the point of each box that crosses lines and enters zones")
+    min_frames_each_side: int = Field(
+        3, ge=1, le=10_000, description="frames a track must spend on each side of a line (or in/out of a zone) to count")
+    count_at_track_end: bool = Field(
+        True, description="count a crossing whose track ends on the far side sooner (lines near the frame edge)")
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> CountingSettings:
+        names = [item.name for item in (*self.lines, *self.zones)]
+        if duplicates := sorted({name for name in names if names.count(name) > 1}):
+            raise ValueError(f"line and zone names must differ: {', '.join(duplicates)} used twice")
+        return self
+
 
 Point = tuple[float, float]
 DIRECTIONS = {1: "in", -1: "out"}  # side reached -> direction name

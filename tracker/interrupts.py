@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import signal
 import types
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 
 class GracefulStop:
@@ -14,10 +16,16 @@ class GracefulStop:
         self._in_frame = False
         self._pending = False
 
-    def install(self) -> None:
-        """Handle SIGINT and SIGTERM (main thread only); without it, Ctrl-C behaves as Python's default."""
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, self._handle)
+    @contextmanager
+    def installed(self) -> Iterator[None]:
+        """Handle SIGINT and SIGTERM inside the block (main thread only), then put the previous
+        handlers back; outside it, Ctrl-C behaves as before."""
+        previous = {signum: signal.signal(signum, self._handle) for signum in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
 
     def _handle(self, signum: int, frame: types.FrameType | None) -> None:
         if self._in_frame and not self._pending:

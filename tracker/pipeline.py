@@ -1,5 +1,6 @@
 """The frame loop: detect every N frames (or earlier when the tracker asks), track in between,
-and hand each processed frame to the outputs (sinks) as it goes."""
+hold and revise recent frames (fixed-lag smoothing), count, draw, and hand each finished frame
+to the outputs. It knows its parts only through their protocols (``tracker.core.protocols``)."""
 
 from __future__ import annotations
 
@@ -7,38 +8,49 @@ import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tqdm import tqdm
 
-from tracker.core.protocols import Detector, FrameSource
-
-from tracker.config import PipelineSettings, Settings
+from tracker.core.protocols import Detector, FrameResult, FrameSink, FrameSource, Tracker
+from tracker.core.types import Detections, Frame, Tracks
+from tracker.counting import LineZoneCounter
 from tracker.interrupts import STOP
-from tracker.outputs.annotator import Annotator
-from tracker.core.protocols import FrameResult, FrameSink
-from tracker.outputs.threaded import ThreadedSink
-from tracker.outputs.track_files import CSVSink, MOTSink
-from tracker.outputs.video import VideoSink
+from tracker.outputs.annotators import Annotator
+from tracker.scheduler import DetectionScheduler, PipelineSettings
 from tracker.smoothing import FixedLagSmoother, SmoothedFrame
 from tracker.timing import StageTimer
-from tracker.core.protocols import Tracker
-from tracker.core.types import Detections, Frame
 
-OUTPUT_FILES = ("tracks.txt", "tracks.csv", "annotated.mp4", "summary.json", "events.jsonl")
+
+class TrackTally:
+    """Distinct public ids per class, in memory that does not grow with the run's length: an id
+    is remembered only while it may still show up again (``horizon`` frames after it was last
+    seen: the tracker's patience plus the output lag)."""
+
+    def __init__(self, horizon: int) -> None:
+        self.horizon = horizon
+        self.per_class: Counter[str] = Counter()
+        self._last_seen: dict[int, int] = {}
+
+    def add(self, frame_index: int, tracks: Tracks, class_names: Sequence[str]) -> None:
+        for track_id, class_id in zip(tracks.ids.tolist(), tracks.class_ids.tolist()):
+            if track_id not in self._last_seen:
+                self.per_class[class_names[class_id]] += 1
+            self._last_seen[track_id] = frame_index
+        if frame_index % 64 == 0:
+            self._last_seen = {k: seen for k, seen in self._last_seen.items() if frame_index - seen <= self.horizon}
 
 
 @dataclass
 class RunStats:
-    """What the loop measured; becomes ``summary.json``."""
+    """What the loop measured; becomes part of ``summary.json``."""
 
     frames: int = 0
     wall_s: float = 0.0
     detector_calls: int = 0
-    detect_reasons: Counter = field(default_factory=Counter)
-    ids_per_class: dict[str, set[int]] = field(default_factory=dict)
+    detect_reasons: Counter[str] = field(default_factory=Counter)
+    tracks: TrackTally = field(default_factory=lambda: TrackTally(horizon=1000))
     stopped_by: str = "end_of_source"
     timer: StageTimer = field(default_factory=StageTimer)
 
@@ -49,129 +61,158 @@ class RunStats:
             "fps": round(self.frames / self.wall_s, 2) if self.wall_s > 0 else None,
             "stage_ms_per_frame": self.timer.ms_per_frame(self.frames),
             "detector_calls": self.detector_calls,
+            "detected_fraction": round(self.detector_calls / self.frames, 4) if self.frames else None,
             "detector_calls_by_reason": dict(self.detect_reasons),
-            "tracks_per_class": {name: len(ids) for name, ids in sorted(self.ids_per_class.items())},
+            "tracks_per_class": dict(sorted(self.tracks.per_class.items())),
             "stopped_by": self.stopped_by,
         }
 
 
-class DetectionScheduler:
-    """Decides on which frames the detector runs: every ``detect_every`` frames counted from
-    the last detection (fewer when ``max_detect_gap_s`` at the source's ``fps`` asks for it),
-    and early when the tracker gives a reason the settings allow."""
+class Pipeline:
+    """One run: ``source`` -> ``detector`` (on scheduled frames) -> ``tracker`` -> fixed-lag
+    smoother -> ``counter`` (lines and zones) -> ``annotators`` -> outputs.
 
-    _OPTIONAL_REASONS = {"low_confidence": "redetect_on_low_confidence", "left_frame": "redetect_on_exit",
-                         "tentative": "redetect_on_tentative"}
+    Iterate over it to get every finished frame as a ``FrameResult`` (the Python API), or call
+    ``run(sinks)`` to feed outputs with Ctrl-C handling and a progress bar (the CLI). Frames come
+    out ``settings.lag_frames`` frames after they went in (one more with counting, so that the
+    last frame can carry the events of tracks still open when the source ends)."""
 
-    def __init__(self, settings: PipelineSettings, fps: float) -> None:
-        self.settings = settings
-        self.every = settings.detect_every
-        if settings.max_detect_gap_s is not None:
-            self.every = max(1, min(self.every, int(fps * settings.max_detect_gap_s)))
-        self._last: int | None = None
+    def __init__(self, source: FrameSource, detector: Detector, tracker: Tracker, settings: PipelineSettings, *,
+                 counter: LineZoneCounter | None = None, annotators: Sequence[Annotator] = (),
+                 max_disappeared: int = 30) -> None:
+        self.source = source
+        self.detector = detector
+        self.tracker = tracker
+        self.counter = counter if counter is not None and counter.enabled else None
+        self.annotators = list(annotators)
+        self.stats = RunStats(tracks=TrackTally(horizon=max_disappeared + settings.lag_frames + 1))
+        self._scheduler = DetectionScheduler(settings, source.info.fps)
+        self._smoother = FixedLagSmoother(settings.lag_frames)
+        self._pending: SmoothedFrame | None = None
+        self._started = time.perf_counter()
 
-    def reason(self, frame: Frame, tracker_reason: str | None) -> str | None:
-        if self._last is None or frame.index - self._last >= self.every:
-            return "scheduled"
-        flag = self._OPTIONAL_REASONS.get(tracker_reason or "")
-        if tracker_reason and (flag is None or getattr(self.settings, flag)):
-            return tracker_reason
-        return None
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        return self.detector.class_names
 
-    def mark(self, frame: Frame) -> None:
-        self._last = frame.index
+    def process(self, frame: Frame) -> list[FrameResult]:
+        """Detect (when due) and track ``frame``; the frames now final, oldest first."""
+        timer = self.stats.timer
+        if frame.after_gap:
+            self.tracker.reset()  # a live stream came back: no track continues across the gap
+        detections: Detections | None = None
+        reason = self._scheduler.reason(frame, self.tracker.redetect_reason)
+        if reason:
+            with timer.stage("detect"):
+                detections = self.detector.detect([frame])[0]
+            self._scheduler.mark(frame)
+            self.stats.detector_calls += 1
+            self.stats.detect_reasons[reason] += 1
+        with timer.stage("track"):
+            ready = self._smoother.push(frame, reason, self.tracker.update(detections, frame))
+        self.stats.frames += 1
+        return self._release(ready, final=False)
 
+    def finish(self) -> list[FrameResult]:
+        """The frames still held, at the end of the run (the last one with the counting events of
+        the tracks still open)."""
+        return self._release(self._smoother.flush(), final=True)
 
-def file_sinks(out_dir: Path, settings: Settings, class_names: tuple[str, ...], fps: float,
-               suffix: str = "") -> list[FrameSink]:
-    """The standard outputs of a run: tracks.txt, tracks.csv and (unless disabled) annotated.mp4,
-    encoded on its own thread; ``suffix`` names a segment of a rotated run (``tracks.0001.txt``)."""
-    sinks: list[FrameSink] = [MOTSink(out_dir / f"tracks{suffix}.txt"),
-                              CSVSink(out_dir / f"tracks{suffix}.csv", class_names)]
-    if settings.output.video:
-        sinks.append(ThreadedSink(VideoSink(out_dir / f"annotated{suffix}.mp4", settings.output.fps or fps,
-                                            settings.output.codec)))
-    return sinks
+    def __iter__(self) -> Iterator[FrameResult]:
+        for frame in self.source:
+            yield from self.process(frame)
+        yield from self.finish()
 
+    def close(self) -> None:
+        self.source.close()
 
-def _timed_frames(source: FrameSource, timer: StageTimer) -> Iterator[Frame]:
-    frames = iter(source)
-    while True:
-        with timer.stage("read"):
-            frame = next(frames, None)
-        if frame is None:
-            return
-        yield frame
+    def __enter__(self) -> Pipeline:
+        return self
 
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
-def run_pipeline(source: FrameSource, detector: Detector, tracker: Tracker, settings: Settings,
-                 sinks: Sequence[FrameSink], stats: RunStats, *, max_frames: int | None = None,
-                 progress: bool = True) -> None:
-    """Process ``source`` into ``sinks``, filling ``stats`` as it goes. Ctrl-C
-    (KeyboardInterrupt) stops the loop after the current frame (with ``interrupts.STOP``
-    installed, a frame being processed is finished first); on any exit every sink is
-    closed, so each output is valid up to the last processed frame."""
-    timer = stats.timer
-    scheduler = DetectionScheduler(settings.pipeline, source.info.fps)
-    smoother = FixedLagSmoother(settings.pipeline.lag_frames)
-    annotator = Annotator(detector.class_names, settings.output.trail)
-    draw = any(sink.wants_image for sink in sinks)
-    total = source.info.frame_count if max_frames is None else min(max_frames, source.info.frame_count or max_frames)
-    start = time.perf_counter()
+    def _release(self, ready: list[SmoothedFrame], final: bool) -> list[FrameResult]:
+        if self.counter is None:
+            return [self._finish(smoothed, final=False) for smoothed in ready]
+        results = []
+        for smoothed in ready:  # with counting, the newest frame waits for the next (or the end)
+            if self._pending is not None:
+                results.append(self._finish(self._pending, final=False))
+            self._pending = smoothed
+        if final and self._pending is not None:
+            results.append(self._finish(self._pending, final=True))
+            self._pending = None
+        return results
 
-    def emit(smoothed: SmoothedFrame) -> None:
-        tracks = smoothed.tracks
-        for track_id, class_id in zip(tracks.ids, tracks.class_ids):
-            stats.ids_per_class.setdefault(detector.class_names[class_id], set()).add(int(track_id))
-        image = None
-        if draw:
-            with timer.stage("draw"):
-                fps = stats.frames / max(time.perf_counter() - start, 1e-9)
-                status = (f"frame {smoothed.frame.index + 1}  {fps:.1f} fps  "
-                          f"{'detecting' if smoothed.detect_reason else 'tracking'}  {len(tracks)} tracks")
-                image = annotator.draw(smoothed.frame.image, tracks, status)
-        result = FrameResult(smoothed.frame, tracks, smoothed.detect_reason, annotated=image)
-        with timer.stage("write"):
-            for sink in sinks:
-                sink.write(result)
+    def _finish(self, smoothed: SmoothedFrame, final: bool) -> FrameResult:
+        frame, tracks = smoothed.frame, smoothed.tracks
+        self.stats.tracks.add(frame.index, tracks, self.class_names)
+        events: list[dict[str, Any]] = []
+        counts = None
+        if self.counter is not None:
+            if frame.after_gap:
+                events += self.counter.end_all()
+            events += self.counter.update(frame, tracks)
+            if final:
+                events += self.counter.end_all()
+            counts = self.counter.summary()
+        result = FrameResult(frame, tracks, smoothed.detect_reason, events, counts)
+        if not self.annotators:
+            return result
+        with self.stats.timer.stage("draw"):
+            image = frame.image.copy()
+            for annotator in self.annotators:
+                annotator.annotate(image, result)
+        return replace(result, annotated=image)
 
-    try:
-        with ExitStack() as closing:
-            for sink in reversed(sinks):
-                closing.callback(sink.close)
-            closing.callback(lambda: [emit(held) for held in smoother.flush()])  # held frames first
-            bar = closing.enter_context(
-                tqdm(total=total, unit="frame", disable=not progress, dynamic_ncols=True, desc="tracking"))
-            for frame in _timed_frames(source, timer):
-                STOP.frame_started()  # a stop signal now waits until this frame is written
-                if frame.after_gap:
-                    tracker.reset()  # a live stream came back: no track continues across the gap
-                detections: Detections | None = None
-                reason = scheduler.reason(frame, tracker.redetect_reason)
-                if reason:
-                    with timer.stage("detect"):
-                        detections = detector.detect([frame])[0]
-                    scheduler.mark(frame)
-                    stats.detector_calls += 1
-                    stats.detect_reasons[reason] += 1
-                with timer.stage("track"):
-                    snapshots = tracker.update(detections, frame)
-                    ready = smoother.push(frame, reason, snapshots)
-                stats.frames += 1
-                for smoothed in ready:
-                    emit(smoothed)
-                bar.update(1)
-                STOP.frame_finished()
-                if stats.frames % 10 == 0:
-                    bar.set_postfix(fps=f"{stats.frames / (time.perf_counter() - start):.1f}", tracks=sum(s.shown for s in snapshots))
-                if max_frames is not None and stats.frames >= max_frames:
-                    stats.stopped_by = "max_frames"
-                    break
-    except KeyboardInterrupt:
-        stats.stopped_by = "interrupt"
-    except BaseException:
-        stats.stopped_by = "error"
-        raise
-    finally:
-        STOP.reset()
-        stats.wall_s = time.perf_counter() - start
+    def fps(self) -> float:
+        """Frames processed per second of wall time so far."""
+        return self.stats.frames / max(time.perf_counter() - self._started, 1e-9)
+
+    def run(self, sinks: Sequence[FrameSink], *, max_frames: int | None = None, progress: bool = True) -> RunStats:
+        """Process the whole source into ``sinks``. Ctrl-C or SIGTERM stops after the current
+        frame; on any exit the held frames are written and every sink is closed, so each output
+        is valid and all end on the same frame."""
+        stats, timer = self.stats, self.stats.timer
+        info = self.source.info
+        total = info.frame_count if max_frames is None else min(max_frames, info.frame_count or max_frames)
+        self._started = time.perf_counter()
+
+        def write(results: list[FrameResult]) -> None:
+            with timer.stage("write"):
+                for result in results:
+                    for sink in sinks:
+                        sink.write(result)
+
+        frames = iter(self.source)
+        try:
+            with ExitStack() as closing:
+                for sink in reversed(sinks):
+                    closing.callback(sink.close)
+                closing.callback(lambda: write(self.finish()))  # held frames first, then close
+                bar = closing.enter_context(
+                    tqdm(total=total, unit="frame", disable=not progress, dynamic_ncols=True, desc="tracking"))
+                while True:
+                    with timer.stage("read"):
+                        frame = next(frames, None)
+                    if frame is None:
+                        break
+                    STOP.frame_started()  # a stop signal now waits until this frame is written
+                    write(self.process(frame))
+                    bar.update(1)
+                    STOP.frame_finished()
+                    if stats.frames % 10 == 0:
+                        bar.set_postfix(fps=f"{self.fps():.1f}")
+                    if max_frames is not None and stats.frames >= max_frames:
+                        stats.stopped_by = "max_frames"
+                        break
+        except KeyboardInterrupt:
+            stats.stopped_by = "interrupt"
+        except BaseException:
+            stats.stopped_by = "error"
+            raise
+        finally:
+            STOP.reset()
+            stats.wall_s = time.perf_counter() - self._started
+        return stats

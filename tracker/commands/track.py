@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import argparse
 import platform
-import re
 import sys
+import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from detectors.registry import detector_names
-from tracker.config import describe_settings, load_settings, parse_override, settings_as_dict
 from tracker.core.errors import UserError
+
+if TYPE_CHECKING:
+    from tracker.outputs.layout import OutputLayout
 
 EPILOG = """\
 sources: a video file, a folder of images (read in name order, e.g. MOTChallenge img1/),
@@ -21,8 +22,17 @@ a webcam index (0) or a stream URL (rtsp://, http://).
 outputs in DIR: annotated.mp4, tracks.txt (MOTChallenge), tracks.csv, summary.json, and events.jsonl
 when counting lines or zones are configured (counting.lines, counting.zones).
 
-every config setting (override any with --set SECTION.KEY=VALUE):
-""" + describe_settings()
+every config setting and its default (override any with --set SECTION.KEY=VALUE):
+"""
+
+
+class SettingsHelp(argparse.RawDescriptionHelpFormatter):
+    """Lists every setting under the options; built only when help is asked for."""
+
+    def format_help(self) -> str:
+        from tracker.config import describe_settings
+
+        return super().format_help() + describe_settings() + "\n"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,14 +40,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "track", help="detect and track objects in a video, folder, webcam or stream",
         description="Detect objects every N frames, track them in between, and write an annotated "
                     "video plus per-object tracks.",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=EPILOG, formatter_class=SettingsHelp)
     parser.add_argument("source", metavar="SOURCE", help="video file, image folder, webcam index or stream URL")
     parser.add_argument("-o", "--output", metavar="DIR", required=True, type=Path, help="folder for the outputs")
-    parser.add_argument("-c", "--config", metavar="CONFIG", type=Path,
-                        help="YAML config (default: configs/default.yaml)")
-    parser.add_argument("--detector", help=f"detector name (detector.name): {', '.join(detector_names())}")
-    parser.add_argument("--tracker", help="tracker name (tracker.name): centroid, dlib, kalman, bytetrack, bytetrack-dlib")
-    parser.add_argument("--detect-every", type=int, metavar="N", help="run the detector every N frames")
+    parser.add_argument("-c", "--config", metavar="CONFIG",
+                        help="YAML config file, or a shipped config's name: default, pedestrians, traffic, vehicles "
+                             "(default: the built-in defaults, which are configs/default.yaml)")
+    parser.add_argument("--detector", help="detector name (detector.name): ssdlite (default), mobilenet, smallervgg, "
+                                           "hog, motion, motfile")
+    parser.add_argument("--tracker", help="tracker name (tracker.name): bytetrack (default), bytetrack-dlib, kalman, "
+                                          "dlib, centroid")
+    parser.add_argument("--detect-every", type=int, metavar="N",
+                        help="run the detector exactly every N frames (and early when the tracker asks); "
+                             "lifts pipeline.max_detect_gap_s")
     parser.add_argument("--min-score", type=float, metavar="X", help="drop detections scoring below X")
     parser.add_argument("--det-file", type=Path, metavar="PATH", help="motfile detector: det.txt to read")
     parser.add_argument("--no-video", action="store_true", help="do not write annotated.mp4")
@@ -57,36 +72,40 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    from tracker.config import parse_override
+
     overrides = dict(parse_override(text) for text in args.overrides)
     for key, value in (("detector.name", args.detector), ("tracker.name", args.tracker),
                        ("pipeline.detect_every", args.detect_every), ("detector.min_score", args.min_score),
                        ("detector.det_file", str(args.det_file) if args.det_file else None)):
         if value is not None:
             overrides[key] = value
+    if args.detect_every is not None:
+        overrides.setdefault("pipeline.max_detect_gap_s", None)  # N on the command line is the exact schedule
     if args.no_video:
         overrides["output.video"] = False
     return overrides
 
 
-SEGMENT_NAME = re.compile(r"^(tracks\.\d{4}\.(txt|csv)|annotated\.\d{4}\.mp4|events\.\d{4}\.jsonl)$")
-
-
-def _prepare_output_dir(out_dir: Path, overwrite: bool) -> None:
-    from tracker.pipeline import OUTPUT_FILES
-
+def _check_output_dir(layout: OutputLayout, overwrite: bool) -> None:
+    """Refuse a folder that is a file, or that holds an earlier run (without ``--overwrite``)."""
+    out_dir = layout.out_dir
     if out_dir.exists() and not out_dir.is_dir():
         raise UserError(f"output path exists and is not a folder: {out_dir}")
-    existing = [name for name in OUTPUT_FILES if (out_dir / name).exists()]
-    segments = sorted(p for p in out_dir.iterdir() if SEGMENT_NAME.match(p.name)) if out_dir.is_dir() else []
-    existing += [path.name for path in segments[:3]]
+    existing = layout.existing()
     if existing and not overwrite:
-        raise UserError(f"{out_dir} already holds {', '.join(existing)}; use --overwrite or another -o")
-    for path in segments + [out_dir / name for name in existing]:  # no stale file mixes with this run's
-        path.unlink(missing_ok=True)
+        names = ", ".join(path.name for path in existing[:3]) + (", ..." if len(existing) > 3 else "")
+        raise UserError(f"{out_dir} already holds {names}; use --overwrite or another -o")
+
+
+def _clear_output_dir(layout: OutputLayout) -> None:
+    """Remove an earlier run's outputs (so no stale file mixes with this run's) and make the folder."""
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        for path in layout.existing():
+            path.unlink(missing_ok=True)
+        layout.out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise UserError(f"cannot create output folder {out_dir}: {error.strerror}") from None
+        raise UserError(f"cannot write to output folder {layout.out_dir}: {error.strerror}") from None
 
 
 def _check_live_outputs(args: argparse.Namespace) -> None:
@@ -99,61 +118,65 @@ def _check_live_outputs(args: argparse.Namespace) -> None:
         raise UserError(reason)
 
 
-def _evaluate_into_summary(gt: Path, out_dir: Path, summary: dict[str, Any]) -> None:
-    from tracker.evaluation import evaluate_sequence
+def _evaluate_into_summary(gt: Path, layout: OutputLayout, summary: dict[str, Any]) -> None:
     from tracker.outputs.summary import write_json_atomic
+    from tracker.evaluation import evaluate_sequence
 
-    metrics = evaluate_sequence(gt, out_dir / "tracks.txt").metrics.to_dict()
+    files = layout.mot_tracks()
+    with tempfile.TemporaryDirectory() as scratch:
+        joined = Path(scratch) / "tracks.txt"  # a rotated run's segments as one sequence
+        joined.write_text("".join(path.read_text() for path in files))
+        metrics = evaluate_sequence(gt, joined).metrics.to_dict()
     summary["evaluation"] = {"gt": str(gt), "rules": "MOT15 (TrackEval)", "metrics": metrics}
-    write_json_atomic(out_dir / "summary.json", summary)
+    write_json_atomic(layout.summary, summary)
     print("HOTA {HOTA:.3f}  MOTA {MOTA:.3f}  IDF1 {IDF1:.3f}  IDSW {IDSW}".format(**metrics), file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:
+    from tracker.config import load_settings, settings_as_dict
+    from tracker.outputs.layout import OutputLayout
+
     if args.max_frames is not None and args.max_frames < 1:
         raise UserError("--max-frames must be at least 1")
     settings = load_settings(args.config, _overrides(args))
     if args.gt is not None and not args.gt.exists():
         raise UserError(f"ground truth not found: {args.gt}")
     _check_live_outputs(args)
-    _prepare_output_dir(args.output, args.overwrite)
+    layout = OutputLayout(args.output)
+    _check_output_dir(layout, args.overwrite)
 
-    from detectors import build_detector
-    from tracker.capture import open_source
-    from tracker.interrupts import STOP
+    from tracker.builder import build_pipeline
     from tracker.outputs.summary import write_json_atomic
+    from tracker.interrupts import STOP
     from tracker.outputs.assemble import build_outputs
-    from tracker.pipeline import RunStats, run_pipeline
-    from tracker.trackers import build_tracker
 
-    tracker = build_tracker(settings.tracker)
-    with open_source(args.source, settings.live) as source:
-        detector = build_detector(settings.detector, source.info.path)
-        STOP.install()  # SIGINT/SIGTERM: finish the frame, close the outputs, exit 0
-        stats = RunStats()
-        outputs = None
+    with build_pipeline(settings, args.source, draw=settings.output.video or bool(args.serve) or args.display) \
+            as pipeline:
+        source = pipeline.source
+        outputs = build_outputs(layout, settings.output, pipeline.class_names, source.info.fps,
+                                events=pipeline.counter is not None, serve=args.serve, display=args.display,
+                                prepare=lambda: _clear_output_dir(layout))
         started = time.time()
-        try:
-            outputs = build_outputs(args.output, settings, detector.class_names, source.info.fps,
-                                    serve=args.serve, display=args.display)
-            run_pipeline(source, detector, tracker, settings, outputs.sinks, stats,
-                         max_frames=args.max_frames, progress=not args.quiet)
-        finally:
-            summary = {
-                "source": {"name": source.info.name, "fps": source.info.fps,
-                           "frame_count": source.info.frame_count, "live": source.info.live,
-                           **source.stats()},
-                "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
-                **stats.as_dict(),
-                **(outputs.summary() if outputs else {}),
-                "config": settings_as_dict(settings),
-                "config_file": str(args.config) if args.config else "configs/default.yaml",
-                "platform": {"python": platform.python_version(), "machine": platform.machine()},
-            }
-            write_json_atomic(args.output / "summary.json", summary)
+        with STOP.installed():  # SIGINT/SIGTERM: finish the frame, close the outputs, exit 0
+            try:
+                stats = pipeline.run(outputs.sinks, max_frames=args.max_frames, progress=not args.quiet)
+            finally:
+                summary = {
+                    "source": {"name": source.info.name, "fps": source.info.fps,
+                               "frame_count": source.info.frame_count, "live": source.info.live,
+                               **source.stats()},
+                    "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
+                    **pipeline.stats.as_dict(),
+                    **({"counts": pipeline.counter.summary()} if pipeline.counter else {}),
+                    **outputs.summary(),
+                    "config": settings_as_dict(settings),
+                    "config_file": str(args.config) if args.config else None,
+                    "platform": {"python": platform.python_version(), "machine": platform.machine()},
+                }
+                write_json_atomic(layout.summary, summary)
     if args.gt is not None:
-        _evaluate_into_summary(args.gt, args.output, summary)
-    ended = "stopped by Ctrl-C after" if stats.stopped_by == "interrupt" else "processed"
+        _evaluate_into_summary(args.gt, layout, summary)
+    ended = "stopped by a signal after" if stats.stopped_by == "interrupt" else "processed"
     print(f"{ended} {stats.frames} frames at {summary['fps']} fps; "
           f"{sum(summary['tracks_per_class'].values())} tracks -> {args.output}", file=sys.stderr)
     return 0

@@ -81,13 +81,15 @@ class Tracker(Protocol):
 @dataclass(frozen=True)
 class FrameResult:
     """One processed frame as every output sees it: its final tracks, why the detector ran on it
-    (``None`` when it did not), the counting events it produced, and the annotated image
-    (``None`` when no output wants one). Outputs only read it."""
+    (``None`` when it did not), the counting events it produced and the counts so far (``None``
+    without counting lines or zones), and the annotated image (``None`` when no output wants
+    one). Outputs only read it."""
 
     frame: Frame
     tracks: Tracks
     detect_reason: str | None
     events: list[dict[str, Any]] = field(default_factory=list)
+    counts: dict[str, Any] | None = None
     annotated: np.ndarray | None = None
 
 

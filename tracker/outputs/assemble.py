@@ -1,64 +1,69 @@
-"""Puts a run's outputs together, in the order they must see each frame: counting (draws its
-lines and counts on the image), the file outputs (rotated when configured), then the live
-view and the display window."""
+"""Puts a run's outputs together: the file outputs (tracks, CSV, video, events; rotated as one
+when configured), then the live view and the display window."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from tracker.config import Settings
-from tracker.counting import LineZoneCounter
 from tracker.core.protocols import FrameSink
-from tracker.outputs.counts import CountingSink, EventLog
+from tracker.outputs.event_log import EventLogSink
+from tracker.outputs.layout import EVENTS, TRACKS_CSV, TRACKS_MOT, VIDEO, OutputLayout
 from tracker.outputs.rotation import RotatingSinks
+from tracker.outputs.settings import OutputSettings
+from tracker.outputs.threaded import ThreadedSink
+from tracker.outputs.track_files import CSVSink, MOTSink
+from tracker.outputs.video import VideoSink
 
 
 @dataclass
 class RunOutputs:
     sinks: list[FrameSink] = field(default_factory=list)
-    counter: LineZoneCounter | None = None
     rotation: RotatingSinks | None = None
 
     def summary(self) -> dict[str, Any]:
         """What the outputs add to ``summary.json``."""
-        extra: dict[str, Any] = {}
-        if self.counter is not None:
-            extra["counts"] = self.counter.summary()
-        if self.rotation is not None:
-            extra["output_segments"] = self.rotation.segment + 1
-        return extra
+        return {} if self.rotation is None else {"output_segments": self.rotation.segment + 1}
 
 
-def build_outputs(out_dir: Path, settings: Settings, class_names: tuple[str, ...], fps: float, *,
-                  serve: str | None = None, display: bool = False) -> RunOutputs:
-    """``serve``: ``HOST:PORT`` (or ``PORT``) for the live view; ``display``: an OpenCV window."""
+def file_sinks(layout: OutputLayout, settings: OutputSettings, class_names: tuple[str, ...], fps: float,
+               events: bool) -> Callable[[int | None], list[FrameSink]]:
+    """A maker of one segment's file outputs: tracks.txt, tracks.csv, (unless disabled)
+    annotated.mp4 encoded on its own thread, and events.jsonl when counting."""
+
+    def make(segment: int | None) -> list[FrameSink]:
+        sinks: list[FrameSink] = [MOTSink(layout.path(TRACKS_MOT, segment)),
+                                  CSVSink(layout.path(TRACKS_CSV, segment), class_names)]
+        if events:
+            sinks.append(EventLogSink(layout.path(EVENTS, segment)))
+        if settings.video:
+            sinks.append(ThreadedSink(VideoSink(layout.path(VIDEO, segment), settings.fps or fps, settings.codec)))
+        return sinks
+
+    return make
+
+
+def build_outputs(layout: OutputLayout, settings: OutputSettings, class_names: tuple[str, ...], fps: float, *,
+                  events: bool = False, serve: str | None = None, display: bool = False,
+                  prepare: Callable[[], None] | None = None) -> RunOutputs:
+    """``events``: write events.jsonl; ``serve``: ``HOST:PORT`` (or ``PORT``) for the live view;
+    ``display``: an OpenCV window. The window and the live view's port are opened first, then
+    ``prepare()`` readies the output folder, then the files are created."""
     from tracker.outputs.live_view import DisplaySink, LiveViewSink, parse_host_port
-    from tracker.pipeline import file_sinks
 
-    if display:
-        outputs_display: list[FrameSink] = [DisplaySink()]  # fails fast, before any file is made
-    else:
-        outputs_display = []
-
+    display_sinks: list[FrameSink] = [DisplaySink()] if display else []  # fails fast, before any file
+    live_sinks: list[FrameSink] = [LiveViewSink(*parse_host_port(serve))] if serve is not None else []
+    if prepare is not None:
+        prepare()
+    make = file_sinks(layout, settings, class_names, fps, events)
     outputs = RunOutputs()
-    output = settings.output
-    suffix = lambda: ""  # noqa: E731 - replaced by the rotation's current segment below
-    if output.rotate_minutes or output.rotate_mb:
+    if settings.rotate_minutes or settings.rotate_mb:
         outputs.rotation = RotatingSinks(
-            lambda s: file_sinks(out_dir, settings, class_names, fps, suffix=s), out_dir,
-            output.rotate_minutes * 60 if output.rotate_minutes else None,
-            output.rotate_mb * 1e6 if output.rotate_mb else None)
-        rotation = outputs.rotation
-        suffix = lambda: rotation.suffix  # noqa: E731
-    counter = LineZoneCounter(settings.counting, class_names, forget_after=settings.tracker.max_disappeared + 1)
-    if counter.enabled:
-        outputs.counter = counter
-        outputs.sinks.append(CountingSink(counter, EventLog(lambda: out_dir / f"events{suffix()}.jsonl")))
-    outputs.sinks += [outputs.rotation] if outputs.rotation else file_sinks(out_dir, settings, class_names, fps)
-    if serve is not None:
-        counts = outputs.counter.summary if outputs.counter else None
-        outputs.sinks.append(LiveViewSink(*parse_host_port(serve), counts=counts))
-    outputs.sinks += outputs_display
+            make, layout, settings.rotate_minutes * 60 if settings.rotate_minutes else None,
+            settings.rotate_mb * 1e6 if settings.rotate_mb else None)
+        outputs.sinks.append(outputs.rotation)
+    else:
+        outputs.sinks += make(None)
+    outputs.sinks += live_sinks + display_sinks
     return outputs

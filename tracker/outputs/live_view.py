@@ -82,12 +82,10 @@ class LiveViewSink:
     wants_image = True
     MAX_FPS = 20.0
 
-    def __init__(self, host: str, port: int, counts: Callable[[], dict[str, Any]] | None = None,
-                 quality: int = 80) -> None:
-        self.counts = counts
+    def __init__(self, host: str, port: int, quality: int = 80) -> None:
         self.quality = quality
         self._fps = FpsMeter()
-        self._state: dict[str, Any] = {"fps": 0.0, "frame": 0, "tracks": 0}
+        self._state: dict[str, Any] = {"fps": 0.0, "frame": 0, "tracks": 0, "counts": {}}
         self._last_published = 0.0
         try:
             self.server = MjpegServer(host, port, page=lambda: PAGE, stats=self.stats)
@@ -96,11 +94,12 @@ class LiveViewSink:
         print(f"live view: {self.server.url}", file=sys.stderr, flush=True)
 
     def stats(self) -> dict[str, Any]:
-        return {**self._state, "counts": self.counts() if self.counts else {}}
+        """The latest frame's figures (a new dict per frame: the server thread never sees one change)."""
+        return self._state
 
     def write(self, result: FrameResult) -> None:
         self._state = {"fps": round(self._fps.tick(), 1), "frame": result.frame.index + 1,
-                       "tracks": len(result.tracks)}
+                       "tracks": len(result.tracks), "counts": result.counts or {}}
         now = time.perf_counter()
         if self.server.clients and result.annotated is not None and now - self._last_published >= 1 / self.MAX_FPS:
             self._last_published = now

@@ -5,30 +5,27 @@ time or when the segment's files reach N MB, so a crash loses at most the curren
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from tracker.core.protocols import FrameResult, FrameSink
+from tracker.outputs.layout import OutputLayout, segment_suffix
 
 SIZE_CHECK_EVERY = 25  # frames between checks of the segment's size on disk
 
 
-def segment_suffix(index: int) -> str:
-    return f".{index:04d}"
-
-
 class RotatingSinks:
-    """A sink holding one segment's sinks, made by ``make(suffix)``; rolls to the next segment
-    when ``max_seconds`` of frame time have passed or its files in ``out_dir`` pass ``max_bytes``."""
+    """A sink holding one segment's sinks, made by ``make(segment)``; rolls all of them to the
+    next segment together, before the first frame that is due (``max_seconds`` of frame time
+    passed, or the segment's files past ``max_bytes``), so a frame's outputs never straddle two."""
 
-    def __init__(self, make: Callable[[str], Sequence[FrameSink]], out_dir: Path,
+    def __init__(self, make: Callable[[int], Sequence[FrameSink]], layout: OutputLayout,
                  max_seconds: float | None, max_bytes: float | None) -> None:
         self.make = make
-        self.out_dir = out_dir
+        self.out_dir = layout.out_dir
         self.max_seconds = max_seconds
         self.max_bytes = max_bytes
         self.segment = 0
         self.suffix = segment_suffix(0)
-        self._sinks = list(make(self.suffix))
+        self._sinks = list(make(0))
         self.wants_image = any(s.wants_image for s in self._sinks)
         self._segment_start_s: float | None = None
         self._frames_in_segment = 0
@@ -49,7 +46,7 @@ class RotatingSinks:
             self._close_segment()
             self.segment += 1
             self.suffix = segment_suffix(self.segment)
-            self._sinks = list(self.make(self.suffix))
+            self._sinks = list(self.make(self.segment))
             self._frames_in_segment = 0
         if self._frames_in_segment == 0:
             self._segment_start_s = result.frame.time_s

@@ -6,7 +6,9 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+from pydantic import Field
 
+from tracker.core.settings import StrictSettings
 from tracker.trackers.appearance import AppearanceModel
 from tracker.trackers.association import Association, TrackTable
 from tracker.trackers.motion import MotionModel
@@ -22,13 +24,14 @@ class MultiObjectTracker:
     frames without a match, or when their centre leaves the frame. A confirmed track the
     detector missed is hidden until it is matched again, unless ``keep_confident`` and its
     motion model's confidence is at least ``min_confidence`` (a correlation tracker still
-    locked on it). With an ``appearance`` model, each track also learns its colours, which the
+    locked on it); a track whose confidence falls under ``min_confidence`` asks for an early
+    detection when ``redetect_on_low_confidence``. With an ``appearance`` model, each track also learns its colours, which the
     association may use."""
 
     def __init__(self, motion: MotionModel, association: Association, *,
                  max_disappeared: int = 30, confirm_hits: int = 3,
                  min_confidence: float | None = None, keep_confident: bool = False,
-                 appearance: AppearanceModel | None = None) -> None:
+                 redetect_on_low_confidence: bool = True, appearance: AppearanceModel | None = None) -> None:
         self.motion = motion
         self.association = association
         self.appearance = appearance
@@ -36,6 +39,7 @@ class MultiObjectTracker:
         self.confirm_hits = confirm_hits
         self.min_confidence = min_confidence
         self.keep_confident = keep_confident and min_confidence is not None
+        self.redetect_on_low_confidence = redetect_on_low_confidence and min_confidence is not None
         self.tracks: list[Track] = []
         self._next_public_id = itertools.count(1)
         self._next_key = itertools.count(1)
@@ -121,7 +125,25 @@ class MultiObjectTracker:
             return "no_tracks"
         if any(not t.confirmed for t in self.tracks):
             return "tentative"
-        if self.min_confidence is not None and any(
+        if self.redetect_on_low_confidence and any(
                 t.confidence < self.min_confidence for t in self.tracks if not t.from_detector):
             return "low_confidence"
         return None
+
+
+class TrackerSettingsBase(StrictSettings):
+    """What every tracker takes; each implementation adds its own keys and a ``name`` tag."""
+
+    name: str
+    max_disappeared: int = Field(
+        30, ge=0, le=10**6, description="frames a track survives without a matching detection")
+    confirm_hits: int = Field(
+        3, ge=1, le=1000, description="detections a track needs before it gets a public id")
+
+    def build(self) -> MultiObjectTracker:
+        """The tracker these settings describe."""
+        raise NotImplementedError
+
+    def life_cycle(self) -> dict[str, int]:
+        """The constructor arguments of ``MultiObjectTracker`` shared by every tracker."""
+        return {"max_disappeared": self.max_disappeared, "confirm_hits": self.confirm_hits}

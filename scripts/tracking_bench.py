@@ -3,25 +3,33 @@
 The detector runs once per clip with a low score threshold and its boxes are saved as a
 ``det.txt`` (``cache_detections``); each config then replays them through the ``motfile``
 detector with its own ``min_score`` (``run_config``), so every tracker sees exactly the boxes
-the real detector would give it on the frames where it runs, and tuning stays fast.
+the real detector would give it on the frames where it runs, and tuning stays fast. The cache
+is keyed by the detector's code and model (``detector_fingerprint``), so a change to either
+makes a new cache instead of replaying stale boxes.
+
+Benchmark support, not part of the product: used by ``scripts/benchmark_tracking.py`` and
+``tests/test_tracking_regression.py``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import inspect
 import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from tracker.builder import build_pipeline
 from tracker.capture import open_source
-from tracker.config import CONFIG_DIR, Settings
+from tracker.config import Settings
 from tracker.outputs.summary import write_json_atomic
 
 CACHE_MIN_SCORE = 0.05  # below every config's min_score, so any config can be replayed
 
 # The shipped configs that track people, as they are; then each tracker fed SSDLite on
 # every frame and on every 5th frame (overrides on top of configs/default.yaml).
-PERSON_CONFIGS = ("default.yaml", "pedestrians.yaml")
+PERSON_CONFIGS = ("default", "pedestrians")
 TRACKER_VARIANTS: dict[str, dict] = {
     "centroid": {"tracker.name": "centroid", "detector.min_score": 0.5},
     "dlib": {"tracker.name": "dlib", "detector.min_score": 0.5},
@@ -31,15 +39,15 @@ TRACKER_VARIANTS: dict[str, dict] = {
 }
 
 
-def configurations() -> dict[str, tuple[Path, dict]]:
+def configurations() -> dict[str, tuple[str, dict]]:
     """Benchmark name -> (config file, overrides). The "every N" variants detect exactly every
     N frames (no ``max_detect_gap_s`` cap), whatever the clip's frame rate, and keep the
     default's output lag; the "no lag" ones write every frame as soon as it is tracked, as
     the peer trackers do; the "appearance" ones add the colour-histogram gate for lost tracks."""
-    configs = {name: (CONFIG_DIR / name, {}) for name in PERSON_CONFIGS}
+    configs = {f"{name}.yaml": (name, {}) for name in PERSON_CONFIGS}
     for tracker, overrides in TRACKER_VARIANTS.items():
         for every in (1, 5):
-            configs[f"{tracker} every {every}"] = (CONFIG_DIR / "default.yaml",
+            configs[f"{tracker} every {every}"] = ("default",
                                                    {**overrides, "pipeline.detect_every": every,
                                                     "pipeline.max_detect_gap_s": None})
     for every in (1, 5):
@@ -70,13 +78,27 @@ class BenchmarkRow:
         return asdict(self)
 
 
+def detector_fingerprint(input_size: tuple[int, int]) -> str:
+    """A short hash of what SSDLite's boxes depend on: its code, its box decoding and NMS, the
+    model file, and the input size."""
+    from detectors import ssd_boxes, ssdlite
+
+    digest = hashlib.sha256(f"{input_size}".encode())
+    for module in (ssdlite, ssd_boxes):
+        digest.update(inspect.getsource(module).encode())
+    digest.update(ssdlite.find_graph().read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def cache_detections(sequence: Path, cache_dir: Path, input_size: tuple[int, int] = (300, 300)) -> Path:
     """Run SSDLite on every frame of ``sequence`` (``img1/``) once and save ``det.txt`` rows
     (score >= ``CACHE_MIN_SCORE``) plus ``timing.json`` (ms per detector call) in
-    ``cache_dir/<clip>/``. Returns the det.txt path; an existing cache is reused."""
+    ``cache_dir/<clip>-ssdlite-<size>-<fingerprint>/``. Returns the det.txt path; an existing
+    cache of the same detector code and model is reused."""
     from detectors.ssdlite import SSDLiteDetector
 
-    folder = cache_dir / f"{sequence.name}-ssdlite-{input_size[0]}x{input_size[1]}"
+    folder = cache_dir / (f"{sequence.name}-ssdlite-{input_size[0]}x{input_size[1]}-"
+                          f"{detector_fingerprint(input_size)}")
     det_file = folder / "det.txt"
     if det_file.is_file() and (folder / "timing.json").is_file():
         return det_file
@@ -110,22 +132,17 @@ def run_config(sequence: Path, settings: Settings, det_file: Path | None, out_di
     """Track ``sequence`` with ``settings`` (detections replayed from ``det_file`` through the
     ``motfile`` detector with the config's own ``min_score``, or the configured detector when
     ``det_file`` is None) and score ``out_dir/tracks.txt`` with TrackEval."""
-    from detectors import build_detector
+    from detectors.motfile import MOTFileSettings
     from tracker.evaluation import evaluate_sequence
     from tracker.outputs.track_files import MOTSink
-    from tracker.pipeline import RunStats, run_pipeline
-    from tracker.trackers import build_tracker
 
     settings = settings.model_copy(deep=True)
     settings.output.video = False
     if det_file is not None:
-        settings.detector = settings.detector.model_copy(update={"name": "motfile", "det_file": det_file})
+        settings.detector = MOTFileSettings(min_score=settings.detector.min_score, det_file=det_file)
     out_dir.mkdir(parents=True, exist_ok=True)
-    stats = RunStats()
-    with open_source(str(sequence / "img1")) as source:
-        detector = build_detector(settings.detector, source.info.path)
-        run_pipeline(source, detector, build_tracker(settings.tracker), settings, [MOTSink(out_dir / "tracks.txt")],
-                     stats, progress=False)
+    with build_pipeline(settings, str(sequence / "img1"), draw=False) as pipeline:
+        stats = pipeline.run([MOTSink(out_dir / "tracks.txt")], progress=False)
     if det_file is not None:
         seconds = stats.timer.seconds["track"] + stats.detector_calls * detect_ms(det_file) / 1000
     else:

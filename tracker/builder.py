@@ -1,0 +1,39 @@
+"""The one way to build a run: settings + a source -> a ready ``Pipeline``. Used by the CLI,
+the Python API, the benchmarks, the soak and the tests."""
+
+from __future__ import annotations
+
+from detectors import build_detector
+from tracker.capture import open_source
+from tracker.config import Settings
+from tracker.core.protocols import Detector, FrameSource
+from tracker.counting import LineZoneCounter
+from tracker.outputs.annotators import standard_annotators
+from tracker.pipeline import Pipeline
+from tracker.trackers import build_tracker
+
+
+def build_pipeline(settings: Settings, source: FrameSource | str, *, draw: bool = True,
+                   detector: Detector | None = None) -> Pipeline:
+    """A pipeline over ``source`` (a ``FrameSource``, or anything ``tracker track`` accepts:
+    a video file, an image folder, a webcam index, a stream URL). ``draw``: annotate each frame
+    (``FrameResult.annotated``); ``detector``: use this one instead of building
+    ``settings.detector`` (e.g. a detector already loaded). A source opened here is closed when
+    building fails, and by ``Pipeline.close()``."""
+    opened = open_source(source, settings.live) if isinstance(source, str) else source
+    try:
+        if detector is None:
+            detector = build_detector(settings.detector, opened.info.path)
+        tracker = build_tracker(settings.tracker)
+    except BaseException:
+        if opened is not source:
+            opened.close()
+        raise
+    counter = LineZoneCounter(settings.counting, detector.class_names,
+                              forget_after=settings.tracker.max_disappeared + 1)
+    pipeline = Pipeline(opened, detector, tracker, settings.pipeline, counter=counter,
+                        max_disappeared=settings.tracker.max_disappeared)
+    if draw:
+        pipeline.annotators = standard_annotators(detector.class_names, settings.output.trail, settings.counting,
+                                                  pipeline.fps)
+    return pipeline

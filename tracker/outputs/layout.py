@@ -1,0 +1,47 @@
+"""Where a run's outputs go: every file name of an output folder, in one place."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+TRACKS_MOT = "tracks.txt"
+TRACKS_CSV = "tracks.csv"
+VIDEO = "annotated.mp4"
+EVENTS = "events.jsonl"
+SUMMARY = "summary.json"
+SEGMENTED = (TRACKS_MOT, TRACKS_CSV, VIDEO, EVENTS)  # the files a rotated run numbers
+_OUTPUT_NAME = re.compile(r"^(tracks|annotated|events)(\.\d{4})?(\.partial)?\.(txt|csv|mp4|jsonl)$|^summary\.json$")
+
+
+def segment_suffix(index: int | None) -> str:
+    """``""`` for an unrotated run, ``.0003`` for segment 3 of a rotated one."""
+    return "" if index is None else f".{index:04d}"
+
+
+class OutputLayout:
+    """The files of one output folder. ``segment`` numbers rotated outputs (``tracks.0001.txt``)."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = Path(out_dir)
+
+    def path(self, name: str, segment: int | None = None) -> Path:
+        stem, dot, extension = name.partition(".")
+        return self.out_dir / f"{stem}{segment_suffix(segment)}{dot}{extension}"
+
+    @property
+    def summary(self) -> Path:
+        return self.out_dir / SUMMARY
+
+    def existing(self) -> list[Path]:
+        """Every output of an earlier run in the folder (segments and unfinished videos included)."""
+        if not self.out_dir.is_dir():
+            return []
+        return sorted(p for p in self.out_dir.iterdir() if _OUTPUT_NAME.match(p.name))
+
+    def mot_tracks(self) -> list[Path]:
+        """The MOTChallenge track files of the run, in order: ``tracks.txt`` or its segments."""
+        plain = self.path(TRACKS_MOT)
+        if plain.is_file():
+            return [plain]
+        return sorted(self.out_dir.glob("tracks.[0-9][0-9][0-9][0-9].txt"))
