@@ -4,12 +4,15 @@ the fps and the counts changing. --display without a GUI: one clear line."""
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import re
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -52,6 +55,44 @@ def test_live_view_endpoints_in_process() -> None:
         assert '"frame": 5' in stats and '"in_total": 3' in stats
     finally:
         sink.close()
+
+
+def test_stats_are_served_while_the_loop_changes_the_counts() -> None:
+    """The loop's thread changes the counter between writes while /stats.json is requested: the
+    page must never read the counts as they change (``dictionary changed size during iteration``)."""
+    tallies = {f"line{i}": i for i in range(5000)}  # the counter's state, changed by the loop only
+    sink = LiveViewSink("127.0.0.1", 0, counts=lambda: {"lines": {k: {"in_total": v} for k, v in tallies.items()}})
+    done = threading.Event()
+    image = np.zeros((8, 8, 3), np.uint8)
+
+    def loop() -> None:
+        index = 0
+        while not done.is_set():
+            tallies[f"line{5000 + index}"] = index  # a new key, and an old one gone: the dict changes size
+            del tallies[next(iter(tallies))]
+            sink.write(FrameResult(Frame(index, index / 25, image), Tracks.empty(), None))
+            index += 1
+
+    switch_interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)  # switch threads often, so the race shows within a few requests
+    thread = threading.Thread(target=loop)
+    thread.start()
+    failures = []
+    try:
+        for _ in range(100):
+            try:
+                stats = json.loads(urllib.request.urlopen(sink.server.url + "stats.json", timeout=5).read())
+            except (OSError, http.client.HTTPException) as error:  # the server's thread failed
+                failures.append(repr(error))
+                continue
+            if len(stats["counts"]["lines"]) != 5000:  # read in the middle of the loop's change
+                failures.append(f"{len(stats['counts']['lines'])} lines")
+    finally:
+        done.set()
+        thread.join()
+        sys.setswitchinterval(switch_interval)
+        sink.close()
+    assert not failures, f"{len(failures)} of 100 requests failed: {failures[0]}"
 
 
 def test_display_without_gui_is_one_clear_error(tmp_path: Path, clip: Path) -> None:  # noqa: F811

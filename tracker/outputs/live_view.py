@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -77,7 +78,8 @@ class FpsMeter:
 
 class LiveViewSink:
     """Serves the annotated frames at ``/stream.mjpg``, a page at ``/`` and ``/stats.json``.
-    Frames are JPEG-encoded only while someone watches, and at most ``MAX_FPS`` a second."""
+    Frames are JPEG-encoded only while someone watches, and at most ``MAX_FPS`` a second.
+    ``counts()`` is called by ``write()`` and must return a new dict each time."""
 
     wants_image = True
     MAX_FPS = 20.0
@@ -87,7 +89,8 @@ class LiveViewSink:
         self.counts = counts
         self.quality = quality
         self._fps = FpsMeter()
-        self._state: dict[str, Any] = {"fps": 0.0, "frame": 0, "tracks": 0}
+        self._state: dict[str, Any] = {"fps": 0.0, "frame": 0, "tracks": 0, "counts": self._counts()}
+        self._state_lock = threading.Lock()
         self._last_published = 0.0
         try:
             self.server = MjpegServer(host, port, page=lambda: PAGE, stats=self.stats)
@@ -96,11 +99,18 @@ class LiveViewSink:
         print(f"live view: {self.server.url}", file=sys.stderr, flush=True)
 
     def stats(self) -> dict[str, Any]:
-        return {**self._state, "counts": self.counts() if self.counts else {}}
+        """The last frame's figures (served from the server's threads; never changed once made)."""
+        with self._state_lock:
+            return self._state
+
+    def _counts(self) -> dict[str, Any]:
+        return self.counts() if self.counts else {}
 
     def write(self, result: FrameResult) -> None:
-        self._state = {"fps": round(self._fps.tick(), 1), "frame": result.frame.index + 1,
-                       "tracks": len(result.tracks)}
+        state = {"fps": round(self._fps.tick(), 1), "frame": result.frame.index + 1, "tracks": len(result.tracks),
+                 "counts": self._counts()}  # read here, on the thread that changes them
+        with self._state_lock:
+            self._state = state
         now = time.perf_counter()
         if self.server.clients and result.annotated is not None and now - self._last_published >= 1 / self.MAX_FPS:
             self._last_published = now
