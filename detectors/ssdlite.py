@@ -13,6 +13,7 @@ generic post-processor:
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
 import warnings
@@ -61,6 +62,13 @@ def cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tracker"
 
 
+def cached_tflite_path(graph: Path, width: int, height: int, converter_version: str) -> Path:
+    """Where the converted ``graph`` is cached: keyed by its content (SHA-256), the input size and
+    the converter's (TensorFlow's) version."""
+    digest = hashlib.sha256(graph.read_bytes()).hexdigest()[:16]
+    return cache_dir() / f"ssdlite-{digest}-tf{converter_version}-{width}x{height}.tflite"
+
+
 def _graph_function(graph_bytes: bytes, inputs: str, outputs: Sequence[str]):
     import tensorflow as tf
 
@@ -82,7 +90,7 @@ def tflite_network(graph: Path, width: int, height: int, threads: int) -> Networ
     """The cut graph as a TensorFlow Lite interpreter (XNNPACK), converted once and cached."""
     import tensorflow as tf
 
-    cached = cache_dir() / f"ssdlite-{graph.stat().st_size}-{width}x{height}.tflite"
+    cached = cached_tflite_path(graph, width, height, tf.__version__)
     if not cached.is_file():
         converter = tf.compat.v1.lite.TFLiteConverter.from_frozen_graph(
             str(graph), input_arrays=[NETWORK_INPUT], output_arrays=list(NETWORK_OUTPUTS),

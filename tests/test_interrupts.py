@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Iterator
 
 import pytest
 
-from tracker.interrupts import GracefulStop
+from tracker.interrupts import SIGNALS, GracefulStop
+
+
+def handlers() -> dict[int, object]:
+    return {signum: signal.getsignal(signum) for signum in SIGNALS}
 
 
 @pytest.fixture
-def stop():
-    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+def stop() -> Iterator[GracefulStop]:
     graceful = GracefulStop()
-    graceful.install()
-    yield graceful
-    for signum, handler in saved.items():
-        signal.signal(signum, handler)
+    with graceful.installed():
+        yield graceful
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
@@ -37,3 +39,22 @@ def test_signal_between_frames_or_twice_stops_at_once(stop: GracefulStop) -> Non
     os.kill(os.getpid(), signal.SIGINT)
     with pytest.raises(KeyboardInterrupt):
         os.kill(os.getpid(), signal.SIGINT)
+
+
+def test_installed_restores_the_previous_handlers() -> None:
+    before = handlers()
+    graceful = GracefulStop()
+    with pytest.raises(KeyboardInterrupt), graceful.installed():
+        assert all(handler == graceful._handle for handler in handlers().values())
+        graceful.install()  # installing again inside keeps the handlers to restore
+        os.kill(os.getpid(), signal.SIGTERM)
+    assert handlers() == before
+
+
+def test_uninstall_restores_the_previous_handlers() -> None:
+    before = handlers()
+    graceful = GracefulStop()
+    graceful.install()
+    assert handlers() != before
+    graceful.uninstall()
+    assert handlers() == before

@@ -4,12 +4,15 @@ the fps and the counts changing. --display without a GUI: one clear line."""
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import re
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -34,7 +37,8 @@ def test_parse_host_port() -> None:
 
 
 def test_live_view_endpoints_in_process() -> None:
-    sink = LiveViewSink("127.0.0.1", 0, counts=lambda: {"lines": {"gate": {"in_total": 3}}})
+    sink = LiveViewSink("127.0.0.1", 0)
+    counts = {"lines": {"gate": {"in_total": 3}}}
     base = sink.server.url
     try:
         page = urllib.request.urlopen(base, timeout=5).read().decode()
@@ -43,7 +47,8 @@ def test_live_view_endpoints_in_process() -> None:
         assert stream.headers["Content-Type"].startswith("multipart/x-mixed-replace")
         image = np.full((48, 64, 3), 200, np.uint8)
         for index in range(5):  # bounded: 5 frames, then read one part
-            sink.write(FrameResult(Frame(index, index / 25, image), Tracks.empty(), None, annotated=image))
+            sink.write(FrameResult(Frame(index, index / 25, image), Tracks.empty(), None, counts=counts,
+                                   annotated=image))
             time.sleep(0.02)
         head = stream.read(200)
         assert head.startswith(b"--frame\r\nContent-Type: image/jpeg") and b"\xff\xd8" in head
@@ -52,6 +57,45 @@ def test_live_view_endpoints_in_process() -> None:
         assert '"frame": 5' in stats and '"in_total": 3' in stats
     finally:
         sink.close()
+
+
+def test_stats_are_served_while_the_loop_changes_the_counts() -> None:
+    """The loop's thread changes the counter between writes while /stats.json is requested: the
+    page must never read the counts as they change (``dictionary changed size during iteration``)."""
+    tallies = {f"line{i}": i for i in range(5000)}  # the counter's state, changed by the loop only
+    sink = LiveViewSink("127.0.0.1", 0)
+    done = threading.Event()
+    image = np.zeros((8, 8, 3), np.uint8)
+
+    def loop() -> None:
+        index = 0
+        while not done.is_set():
+            tallies[f"line{5000 + index}"] = index  # a new key, and an old one gone: the dict changes size
+            del tallies[next(iter(tallies))]
+            counts = {"lines": {k: {"in_total": v} for k, v in tallies.items()}}  # the counter's summary
+            sink.write(FrameResult(Frame(index, index / 25, image), Tracks.empty(), None, counts=counts))
+            index += 1
+
+    switch_interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)  # switch threads often, so the race shows within a few requests
+    thread = threading.Thread(target=loop)
+    thread.start()
+    failures = []
+    try:
+        for _ in range(100):
+            try:
+                stats = json.loads(urllib.request.urlopen(sink.server.url + "stats.json", timeout=5).read())
+            except (OSError, http.client.HTTPException) as error:  # the server's thread failed
+                failures.append(repr(error))
+                continue
+            if len(stats["counts"]["lines"]) != 5000:  # read in the middle of the loop's change
+                failures.append(f"{len(stats['counts']['lines'])} lines")
+    finally:
+        done.set()
+        thread.join()
+        sys.setswitchinterval(switch_interval)
+        sink.close()
+    assert not failures, f"{len(failures)} of 100 requests failed: {failures[0]}"
 
 
 def test_display_without_gui_is_one_clear_error(tmp_path: Path, clip: Path) -> None:  # noqa: F811

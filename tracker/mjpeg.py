@@ -23,15 +23,26 @@ class MjpegServer:
                  stats: Callable[[], dict[str, Any]] | None = None) -> None:
         self._jpeg: bytes | None = None
         self._sequence = 0
-        self._changed = threading.Condition()
+        self._changed = threading.Condition()  # also guards the client count
         self._closed = False
-        self.clients = 0
+        self._clients = 0
         self._httpd = ThreadingHTTPServer((host, port), self._handler_class(page, stats))
         self._httpd.daemon_threads = True
         self.host, self.port = self._httpd.server_address[:2]
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2},
                                         name="mjpeg-server", daemon=True)
         self._thread.start()
+
+    @property
+    def clients(self) -> int:
+        """How many clients watch ``/stream.mjpg`` now."""
+        with self._changed:
+            return self._clients
+
+    def _count_client(self, change: int) -> None:
+        """``+1`` when a client starts watching, ``-1`` when it goes (on the server's threads)."""
+        with self._changed:
+            self._clients += change
 
     @property
     def url(self) -> str:
@@ -89,7 +100,7 @@ class MjpegServer:
                 self.send_header("Content-Type", f"multipart/x-mixed-replace; boundary={BOUNDARY}")
                 self.send_header("Cache-Control", "no-store")
                 self.end_headers()
-                server.clients += 1
+                server._count_client(+1)
                 try:
                     sequence = 0
                     while (item := server._next_frame(sequence)) is not None:
@@ -100,6 +111,6 @@ class MjpegServer:
                 except (BrokenPipeError, ConnectionResetError, TimeoutError):
                     pass  # the client went away
                 finally:
-                    server.clients -= 1
+                    server._count_client(-1)
 
         return Handler

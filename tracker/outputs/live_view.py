@@ -7,7 +7,6 @@ import os
 import sys
 import time
 from collections import deque
-from collections.abc import Callable
 from typing import Any
 
 import cv2
