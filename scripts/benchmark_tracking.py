@@ -25,7 +25,7 @@ from tracker.benchmark import BenchmarkRow, cache_detections, configurations, ru
 from detectors.training.paths import shared_data_dir  # noqa: E402
 from tracker.config import load_settings  # noqa: E402
 from tracker.core.errors import UserError  # noqa: E402
-from tracker.outputs.summary import write_json_atomic  # noqa: E402
+from tracker.core.files import write_json_atomic  # noqa: E402
 
 DATA = shared_data_dir() or REPO.parent / "shared" / "data"
 

@@ -9,7 +9,8 @@ from tests.synthetic import MovingBox, detections_at, render
 from tracker.config import TrackerSettings
 from tracker.trackers import build_tracker
 from tracker.trackers.association import TrackTable, ByteTrack
-from tracker.trackers.costs import iou_distance_cost, iou_matrix
+from tracker.core.geometry import iou_matrix
+from tracker.trackers.costs import iou_distance_cost
 from tracker.trackers.kalman_filter import BoxKalmanFilter
 from tracker.core.types import Detections, Tracks
 

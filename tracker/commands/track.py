@@ -100,8 +100,8 @@ def _check_live_outputs(args: argparse.Namespace) -> None:
 
 
 def _evaluate_into_summary(gt: Path, out_dir: Path, summary: dict[str, Any]) -> None:
+    from tracker.core.files import write_json_atomic
     from tracker.evaluation import evaluate_sequence
-    from tracker.outputs.summary import write_json_atomic
 
     metrics = evaluate_sequence(gt, out_dir / "tracks.txt").metrics.to_dict()
     summary["evaluation"] = {"gt": str(gt), "rules": "MOT15 (TrackEval)", "metrics": metrics}
@@ -120,8 +120,8 @@ def run(args: argparse.Namespace) -> int:
 
     from detectors import build_detector
     from tracker.capture import open_source
+    from tracker.core.files import write_json_atomic
     from tracker.interrupts import STOP
-    from tracker.outputs.summary import write_json_atomic
     from tracker.outputs.assemble import build_outputs
     from tracker.pipeline import RunStats, run_pipeline
     from tracker.trackers import build_tracker

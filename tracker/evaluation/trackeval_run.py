@@ -18,7 +18,8 @@ import tempfile
 from pathlib import Path
 
 from tracker.core.errors import UserError
-from tracker.evaluation.mot_files import SequenceInput, write_mot_file
+from tracker.core.mot import write_rows
+from tracker.evaluation.mot_files import SequenceInput
 
 SEQ = "seq"  # name of the sequence inside the private temporary layout
 TRACKER = "pred"
@@ -41,8 +42,8 @@ def run_trackeval(sequence: SequenceInput, *, verbose: bool = False) -> tuple[di
 
     with tempfile.TemporaryDirectory(prefix="tracker-eval-") as tmp:
         root = Path(tmp)
-        write_mot_file(sequence.gt.rows, root / "gt" / SEQ / "gt" / "gt.txt")
-        write_mot_file(sequence.pred.rows, root / "trackers" / TRACKER / "data" / f"{SEQ}.txt")
+        write_rows(root / "gt" / SEQ / "gt" / "gt.txt", sequence.gt.rows)
+        write_rows(root / "trackers" / TRACKER / "data" / f"{SEQ}.txt", sequence.pred.rows)
         config = {
             "GT_FOLDER": str(root / "gt"), "TRACKERS_FOLDER": str(root / "trackers"),
             "TRACKERS_TO_EVAL": [TRACKER], "BENCHMARK": "MOT15", "SKIP_SPLIT_FOL": True,
