@@ -25,18 +25,20 @@ def read_rows(path: Path, *, kind: str = "MOT") -> np.ndarray:
     """The rows of a MOT file as an ``(n, 7)`` float64 array: frame, id, x, y, w, h, conf.
 
     Columns may be separated by commas or spaces; a missing ``conf`` reads as 1; blank lines
-    are skipped. A missing file or a malformed line is a ``UserError`` naming the file (and
-    line); ``kind`` ('gt', 'pred', 'det') only words the messages.
+    are skipped. A missing or non-UTF-8 file, a malformed line or a negative width or height
+    is a ``UserError`` naming the file (and line); ``kind`` ('gt', 'pred', 'det') only words
+    the messages.
     """
     path = Path(path)
     if not path.is_file():
         raise UserError(f"{kind} file not found: {path}")
-    rows = []
-    with path.open() as handle:
-        for line_no, line in enumerate(handle, start=1):
-            text = line.strip()
-            if text:
-                rows.append(_parse_line(text, f"{path}:{line_no}"))
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as error:
+        raise UserError(f"{path}: not UTF-8 text (byte 0x{error.object[error.start]:02x} at offset "
+                        f"{error.start})") from None
+    rows = [_parse_line(line.strip(), f"{path}:{line_no}")
+            for line_no, line in enumerate(lines, start=1) if line.strip()]
     return np.asarray(rows, dtype=np.float64).reshape(-1, MOT_COLUMNS)
 
 
@@ -49,6 +51,8 @@ def _parse_line(text: str, where: str) -> list[float]:
         values = [float(f) for f in fields[:MOT_COLUMNS]]
     except ValueError:
         raise UserError(f"{where}: non-numeric value in {text!r}") from None
+    if values[4] < 0 or values[5] < 0:
+        raise UserError(f"{where}: negative width or height ({values[4]:g} x {values[5]:g})")
     return values if len(values) == MOT_COLUMNS else values + [1.0]
 
 
