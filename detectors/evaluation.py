@@ -10,54 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
-import cv2
 import numpy as np
 
-from detectors.training.voc import read_voc_folder
+from detectors.labelled import LabelledImage
+from tracker.core.geometry import iou_matrix
 
 IOU_THRESHOLD = 0.5
-
-
-@dataclass(frozen=True)
-class LabelledFrame:
-    """A frame's image path and its ground truth (xyxy pixels, class names)."""
-
-    image_path: Path
-    xyxy: np.ndarray
-    labels: tuple[str, ...]
-
-    def load(self) -> np.ndarray:
-        image = cv2.imread(str(self.image_path))
-        if image is None:
-            raise OSError(f"cannot read {self.image_path}")
-        return image
-
-
-def voc_frames(folder: Path) -> list[LabelledFrame]:
-    return [LabelledFrame(i.image_path, i.xyxy, i.labels) for i in read_voc_folder(folder)]
-
-
-def mot_frames(clip: Path) -> list[LabelledFrame]:
-    """Every frame of a MOTChallenge clip with its gt boxes (all labelled ``person``)."""
-    gt = np.loadtxt(clip / "gt" / "gt.txt", delimiter=",", ndmin=2)
-    frames = []
-    for image_path in sorted((clip / "img1").glob("*.jpg")):
-        rows = gt[gt[:, 0] == int(image_path.stem)]
-        xyxy = np.column_stack([rows[:, 2], rows[:, 3], rows[:, 2] + rows[:, 4], rows[:, 3] + rows[:, 5]])
-        frames.append(LabelledFrame(image_path, xyxy.astype(np.float32), ("person",) * len(rows)))
-    return frames
-
-
-def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    if len(a) == 0 or len(b) == 0:
-        return np.zeros((len(a), len(b)), np.float32)
-    ix = np.clip(np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0]), 0, None)
-    iy = np.clip(np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1]), 0, None)
-    inter = ix * iy
-    area = lambda x: (x[:, 2] - x[:, 0]) * (x[:, 3] - x[:, 1])
-    return inter / (area(a)[:, None] + area(b)[None, :] - inter + 1e-9)
 
 
 @dataclass
@@ -103,7 +62,7 @@ class ClassTally:
         return precision, recall
 
 
-def tally_frame(tallies: dict[str, ClassTally], groups: dict[str, set[str]], gt: LabelledFrame,
+def tally_frame(tallies: dict[str, ClassTally], groups: dict[str, set[str]], gt: LabelledImage,
                 det_xyxy: np.ndarray, det_names: list[str], det_scores: np.ndarray) -> None:
     """Add one frame to every evaluated class. ``groups`` maps an evaluated class to the
     ground-truth / detector class names it covers (``vehicle`` -> car, motorcycle, truck...)."""
@@ -115,6 +74,6 @@ def tally_frame(tallies: dict[str, ClassTally], groups: dict[str, set[str]], gt:
         tallies.setdefault(name, ClassTally()).add_frame(gt.xyxy[gt_mask], det_xyxy[det_mask], det_scores[det_mask])
 
 
-def iterate_images(frames: list[LabelledFrame]) -> Iterator[tuple[LabelledFrame, np.ndarray]]:
+def iterate_images(frames: list[LabelledImage]) -> Iterator[tuple[LabelledImage, np.ndarray]]:
     for frame in frames:
         yield frame, frame.load()

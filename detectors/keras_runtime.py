@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tracker.core.errors import UserError
+from tracker.core.files import write_json_atomic
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 
@@ -40,6 +41,4 @@ def load_model(path: Path):
 
 def write_metadata(path: Path, metadata: dict[str, Any]) -> None:
     """Atomically write the metadata JSON that goes beside ``NAME.keras``."""
-    tmp = path.with_name(f".{path.name}.partial")
-    tmp.write_text(json.dumps(metadata, indent=2) + "\n")
-    tmp.replace(path)
+    write_json_atomic(path, metadata)

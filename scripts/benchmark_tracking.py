@@ -25,7 +25,7 @@ from scripts.tracking_bench import BenchmarkRow, cache_detections, configuration
 from detectors.training.paths import shared_data_dir  # noqa: E402
 from tracker.config import load_settings  # noqa: E402
 from tracker.core.errors import UserError  # noqa: E402
-from tracker.outputs.summary import write_json_atomic  # noqa: E402
+from tracker.core.files import write_json_atomic  # noqa: E402
 
 DATA = shared_data_dir() or REPO.parent / "shared" / "data"
 

@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import yaml  # noqa: E402
 
 from tracker.core.errors import UserError  # noqa: E402
+from tracker.core.files import write_json_atomic, write_text_atomic  # noqa: E402
 
 VEHICLE_NAMES = {"car", "motorcycle", "truck", "bus", "vehicle"}
 DATASET_CLASSES = {
@@ -41,11 +42,11 @@ def load_sequences(dataset: str, data_root: Path, every: int) -> list[list]:
     """Labelled frames as sequences (a fresh detector per sequence: ``motion`` candidates
     learn each clip's background). MOT clips: the second half only — the first half is
     where ``smallervgg`` mines hard negatives. ``every``: keep every Nth frame."""
-    from detectors.evaluation import voc_frames
     from detectors.training.hard_negatives import mot_mining_half
+    from detectors.training.voc import read_voc_folder
 
     if dataset == "traffic-voc":
-        return [voc_frames(data_root / "train" / "traffic-voc" / "test")[::every]]
+        return [read_voc_folder(data_root / "train" / "traffic-voc" / "test")[::every]]
     if dataset == "mot":
         return [mot_mining_half(clip)[1][::every] for clip in sorted((data_root / "mot").iterdir())
                 if (clip / "gt" / "gt.txt").is_file()]
@@ -135,12 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     table = markdown_table(results)
     print(table)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_name(f".{args.out.name}.partial")
-    tmp.write_text(table)
-    tmp.replace(args.out)
-    tmp_json = args.out.with_suffix(".json.partial")
-    tmp_json.write_text(json.dumps(results, indent=2) + "\n")
-    tmp_json.replace(args.out.with_suffix(".json"))
+    write_text_atomic(args.out, table)
+    write_json_atomic(args.out.with_suffix(".json"), results)
     return 0
 
 

@@ -15,7 +15,12 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
-VIDEOS = Path(__file__).resolve().parent.parent / "videos"
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from tracker.core.files import atomic_path  # noqa: E402
+
+VIDEOS = REPO / "videos"
 TARGET = VIDEOS / "vtest.avi"
 DEBIAN_PATH = "usr/share/doc/opencv-doc/examples/data/vtest.avi"
 URL = "https://raw.githubusercontent.com/opencv/opencv/4.x/samples/data/vtest.avi"
@@ -65,9 +70,8 @@ def main() -> int:
         for source in (from_installed_package, from_debian_package, from_internet):
             found = source(Path(temp))
             if found is not None and found.stat().st_size == EXPECTED_BYTES:
-                partial = TARGET.with_suffix(".partial")
-                shutil.copyfile(found, partial)
-                partial.replace(TARGET)
+                with atomic_path(TARGET) as partial:
+                    shutil.copyfile(found, partial)
                 print(f"{TARGET} <- {source.__name__.replace('_', ' ')}")
                 return 0
     print("error: could not get vtest.avi (no opencv-doc package, apt-get download failed, no internet)",

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import inspect
-import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -23,7 +22,8 @@ from pathlib import Path
 from tracker.builder import build_pipeline
 from tracker.capture import open_source
 from tracker.config import Settings
-from tracker.outputs.summary import write_json_atomic
+from tracker.core.files import write_json_atomic, write_text_atomic
+from tracker.core.mot import format_rows
 
 CACHE_MIN_SCORE = 0.05  # below every config's min_score, so any config can be replayed
 
@@ -110,14 +110,11 @@ def cache_detections(sequence: Path, cache_dir: Path, input_size: tuple[int, int
             start = time.perf_counter()
             detections = detector.detect([frame])[0]
             times.append(time.perf_counter() - start)
-            for (x1, y1, x2, y2), score in zip(detections.xyxy, detections.scores):
-                rows.append(f"{frame.index + 1},-1,{x1:.2f},{y1:.2f},{x2 - x1:.2f},{y2 - y1:.2f},{score:.4f},-1,-1,-1\n")
+            rows += format_rows(frame.index + 1, [-1] * len(detections), detections.xyxy, detections.scores)
     steady = sorted(times[1:] or times)  # the first call traces the graph
     write_json_atomic(folder / "timing.json", {"detect_ms": 1000 * steady[len(steady) // 2],
                                                "frames": len(times)})
-    with tempfile.NamedTemporaryFile("w", dir=folder, delete=False, suffix=".partial") as handle:
-        handle.writelines(rows)
-    Path(handle.name).replace(det_file)
+    write_text_atomic(det_file, "".join(rows))
     return det_file
 
 

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from detectors.evaluation import ClassTally, iou_matrix
+from detectors.evaluation import ClassTally
+from tracker.core.geometry import iou_matrix
 
 
 def test_iou_of_identical_disjoint_and_half_overlapping_boxes():

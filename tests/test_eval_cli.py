@@ -81,12 +81,16 @@ def test_benchmark_folder_gives_rows_and_combined(tmp_path, capsys):
     (lambda t: ["--gt", str(t / "seq"), "--pred", str(t / "missing.txt")], "pred file not found"),
     (lambda t: ["--gt", str(t), "--pred", str(t / "bad.txt")], "must be a folder"),
     (lambda t: ["--gt", str(t), "--pred", str(t / "noseq")], "no prediction for seq.txt"),
+    (lambda t: ["--gt", str(t / "seq"), "--pred", str(t / "latin1.txt")], "latin1.txt: not UTF-8 text"),
+    (lambda t: ["--gt", str(t / "seq"), "--pred", str(t / "negative.txt")], "negative.txt:2: negative width"),
 ])
 def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, make_args, message):
     (tmp_path / "noseq").mkdir()  # a folder with neither seqinfo.ini nor gt.txt
     (tmp_path / "seq" / "gt").mkdir(parents=True)
     (tmp_path / "seq" / "gt" / "gt.txt").write_text("1,1,10,20,50,100,1,-1,-1,-1\n")
     (tmp_path / "bad.txt").write_text("1,1,10,twenty,50,100\n")
+    (tmp_path / "latin1.txt").write_bytes("1,1,10,20,50,100,1,-1,-1,-1 # pi\u00e9ton\n".encode("latin-1"))
+    (tmp_path / "negative.txt").write_text("1,1,10,20,50,100\n1,2,10,20,-50,100\n")
     assert cli(["eval"] + make_args(tmp_path)) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: ") and message in err and "\n" not in err
@@ -101,3 +105,31 @@ def test_unreachable_ray_address_is_a_user_error(tmp_path, capsys):
     assert cli(["eval", "--gt", str(tmp_path / "gt"), "--pred", str(tmp_path / "pred"),
                 "--ray", "127.0.0.1:1"]) == 2
     assert "Ray" in capsys.readouterr().err
+
+
+def scaled_ids(source: Path, out: Path, factor: int = 10**11) -> Path:
+    """``source`` with every track id multiplied by ``factor`` (ids around 1e11..1e14)."""
+    rows = [line.split(",") for line in source.read_text().split()]
+    out.write_text("".join(",".join([r[0], str(int(float(r[1])) * factor), *r[2:]]) + "\n" for r in rows))
+    return out
+
+
+def metrics_of(gt: Path, pred: Path, json_path: Path) -> dict:
+    assert cli(["eval", "--gt", str(gt), "--pred", str(pred), "--json", str(json_path)]) == 0
+    return json.loads(json_path.read_text())["sequences"][0]["metrics"]
+
+
+def test_huge_track_ids_score_as_their_renumbered_selves(tmp_path):
+    """TrackEval sizes arrays by the largest id: ids of 1e11 and more must be renumbered
+    (per sequence, in the gt and in the prediction) and score exactly as small ids do."""
+    clip = shared_mot() / "TUD-Campus"
+    pred = det_as_tracks(clip, tmp_path / "tracks.txt")
+    expected = metrics_of(clip, pred, tmp_path / "a.json")
+    assert metrics_of(clip, scaled_ids(pred, tmp_path / "huge.txt"), tmp_path / "b.json") == expected
+    huge_gt = tmp_path / "TUD-Campus"
+    (huge_gt / "gt").mkdir(parents=True)
+    (huge_gt / "seqinfo.ini").write_text((clip / "seqinfo.ini").read_text())
+    scaled_ids(clip / "gt" / "gt.txt", huge_gt / "gt" / "gt.txt")
+    assert metrics_of(huge_gt, pred, tmp_path / "c.json") == expected
+    gt_itself = metrics_of(huge_gt, clip / "gt" / "gt.txt", tmp_path / "d.json")
+    assert gt_itself["HOTA"] == gt_itself["IDF1"] == 1.0

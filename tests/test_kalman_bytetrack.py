@@ -8,7 +8,8 @@ import numpy as np
 from tests.synthetic import MovingBox, detections_at, render
 from tracker.trackers import build_tracker, tracker_settings
 from tracker.trackers.association import TrackTable, ByteTrack
-from tracker.trackers.costs import iou_distance_cost, iou_matrix
+from tracker.core.geometry import iou_matrix
+from tracker.trackers.costs import iou_distance_cost
 from tracker.trackers.kalman_filter import BoxKalmanFilter
 from tracker.core.types import Detections, Tracks
 

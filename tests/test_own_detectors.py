@@ -9,9 +9,11 @@ import numpy as np
 import pytest
 
 from detectors import build_detector, detector_settings
-from detectors.evaluation import ClassTally, mot_frames, voc_frames
+from detectors.evaluation import ClassTally
 from detectors.keras_runtime import WEIGHTS_DIR
+from detectors.labelled import mot_frames
 from detectors.training.paths import shared_data_dir
+from detectors.training.voc import read_voc_folder
 from tracker.core.types import Frame
 
 DATA = shared_data_dir()
@@ -45,7 +47,7 @@ def test_committed_weights_are_small_and_come_with_metadata(name):
 @needs_data
 def test_mobilenet_finds_vehicles_on_a_real_frame_and_reaches_its_floor():
     detector = build_detector(detector_settings("mobilenet", input_width=320, input_height=192, min_score=0.05))
-    frames = voc_frames(DATA / "train" / "traffic-voc" / "test")[:5]
+    frames = read_voc_folder(DATA / "train" / "traffic-voc" / "test")[:5]
     first = detector.detect([Frame(0, 0.0, frames[0].load())])[0]
     assert len(first) > 0
     assert {detector.class_names[i] for i in first.class_ids} <= VEHICLES
@@ -56,7 +58,7 @@ def test_mobilenet_finds_vehicles_on_a_real_frame_and_reaches_its_floor():
 def test_smallervgg_finds_vehicles_on_a_real_frame_and_reaches_its_floor():
     detector = build_detector(detector_settings("smallervgg", input_width=480, input_height=270, min_score=0.05))
     assert detector.class_names == ("person", "car", "motorcycle", "truck")
-    frames = voc_frames(DATA / "train" / "traffic-voc" / "test")[:5]
+    frames = read_voc_folder(DATA / "train" / "traffic-voc" / "test")[:5]
     assert _vehicle_ap(detector, frames) >= SMALLERVGG_VEHICLE_AP_FIRST5_TEST
 
 

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 from tests.synthetic import MovingBox, detections_at, render
+from tracker.core.geometry import iou_matrix
 from tracker.core.types import Tracks
 from tracker.trackers import build_tracker, tracker_settings
-from tracker.trackers.costs import centroid_cost, iou_matrix, match
+from tracker.trackers.costs import centroid_cost, match
 
 KINDS = ("centroid", "dlib")
 

@@ -6,7 +6,6 @@ frame rate, its frame count when finite, and whether it is live.
 
 from __future__ import annotations
 
-import configparser
 import dataclasses
 import re
 import threading
@@ -22,6 +21,7 @@ import numpy as np
 from pydantic import Field
 
 from tracker.core.errors import UserError
+from tracker.core.mot import read_seqinfo
 from tracker.core.protocols import SourceInfo
 from tracker.core.settings import StrictSettings
 from tracker.core.types import Frame
@@ -253,12 +253,7 @@ class ImageFolderSource(BaseSource):
 def _seqinfo_fps(folder: Path) -> float | None:
     for candidate in (folder / "seqinfo.ini", folder.parent / "seqinfo.ini"):
         if candidate.is_file():
-            parser = configparser.ConfigParser()
-            try:
-                parser.read(candidate)
-                return float(parser["Sequence"]["frameRate"])
-            except (KeyError, ValueError, configparser.Error):
-                return None
+            return read_seqinfo(candidate).fps
     return None
 
 

@@ -13,8 +13,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from detectors.evaluation import iou_matrix, mot_frames, voc_frames
+from detectors.labelled import mot_frames
 from detectors.smallervgg import window_grid
+from detectors.training.voc import read_voc_folder
+from tracker.core.geometry import iou_matrix
 
 MINING_IOU = 0.3
 CHUNK = 1024
@@ -29,7 +31,7 @@ def mot_mining_half(clip: Path) -> tuple[list, list]:
 
 def mining_frames(data_root: Path, traffic_frames: Path, n_traffic: int, mot_clips: list[Path],
                   every: int, rng: np.random.Generator) -> list:
-    traffic = voc_frames(data_root / traffic_frames)
+    traffic = read_voc_folder(data_root / traffic_frames)
     picked = [traffic[i] for i in sorted(rng.choice(len(traffic), min(n_traffic, len(traffic)), replace=False))]
     for clip in mot_clips:
         picked += mot_mining_half(data_root / clip)[0][::every]

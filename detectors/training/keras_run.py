@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import tempfile
 import time
 from pathlib import Path
 
 import keras
 import tensorflow as tf
+
+from tracker.core.files import atomic_path, write_bytes_atomic
 
 
 class TimeLimit(keras.callbacks.Callback):
@@ -58,7 +59,8 @@ def save_curves(history: dict[str, list[float]], path: Path, title: str) -> None
         axis.legend()
     figure.suptitle(title)
     figure.tight_layout()
-    _atomic_write(path, lambda tmp: figure.savefig(tmp, format="png", dpi=80))
+    with atomic_path(path) as tmp:
+        figure.savefig(tmp, format="png", dpi=80)
     plt.close(figure)
 
 
@@ -72,13 +74,15 @@ def best_weights(model: keras.Model, checkpoint_path: Path) -> None:
 def export_model(model: keras.Model, keras_path: Path, tflite_path: Path | None) -> None:
     """Write the ``.keras`` file (an uncompiled copy: no optimizer state) and optionally TFLite."""
     model = _uncompiled_copy(model)
-    _atomic_write(keras_path, lambda tmp: model.save(tmp), suffix=".keras")
+    keras_path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(keras_path) as tmp:
+        model.save(tmp)
     if tflite_path is None:
         return
     with tempfile.TemporaryDirectory() as saved_model_dir:
         model.export(saved_model_dir, format="tf_saved_model", verbose=False)
         payload = tf.lite.TFLiteConverter.from_saved_model(saved_model_dir).convert()
-    _atomic_write(tflite_path, lambda tmp: Path(tmp).write_bytes(payload))
+    write_bytes_atomic(tflite_path, payload)
 
 
 def _uncompiled_copy(model: keras.Model) -> keras.Model:
@@ -86,10 +90,3 @@ def _uncompiled_copy(model: keras.Model) -> keras.Model:
     copy.set_weights(model.get_weights())
     return copy
 
-
-def _atomic_write(path: Path, write, suffix: str = ".tmp") -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.partial{suffix}")
-    write(str(tmp))
-    os.replace(tmp, path)

@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from detectors.training.voc import read_voc_folder
+from tracker.core.geometry import iou_matrix
 
 PATCH_CLASSES = ("background", "person", "car", "motorcycle", "truck")
 INRIA_PERSON_BOX = (16, 16, 80, 144)  # x1, y1, x2, y2 of the person inside a 96x160 INRIA crop
@@ -45,16 +46,6 @@ def _crop_folder(folder: Path, label: str, size: int, limit: int | None, rng, bo
             yield _patch(image, box or (0, 0, image.shape[1], image.shape[0]), size), label
 
 
-def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    if len(boxes) == 0:
-        return np.zeros(0)
-    ix = np.clip(np.minimum(box[2], boxes[:, 2]) - np.maximum(box[0], boxes[:, 0]), 0, None)
-    iy = np.clip(np.minimum(box[3], boxes[:, 3]) - np.maximum(box[1], boxes[:, 1]), 0, None)
-    inter = ix * iy
-    area = lambda b: (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])
-    return inter / (area(box) + area(boxes) - inter)
-
-
 def _random_window(width: int, height: int, rng: np.random.Generator) -> np.ndarray:
     side = np.exp(rng.uniform(np.log(0.03 * height), np.log(0.6 * height)))
     aspect = rng.choice([1.0, TALL_ASPECT, 1.5])
@@ -78,7 +69,7 @@ def _traffic_patches(folder: Path, size: int, n_background: int, n_near: int, li
         while (made_bg < per_frame_bg or made_near < per_frame_near) and tries < 200 * (per_frame_bg + per_frame_near):
             tries += 1
             window = _random_window(width, height, rng)
-            best = _iou(window, item.xyxy).max(initial=0.0)
+            best = iou_matrix(window[None], item.xyxy)[0].max(initial=0.0)
             if best == 0.0 and made_bg < per_frame_bg:
                 made_bg += 1
                 yield _patch(image, window, size), "background"

@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-WEIGHTS_DIR = REPO_ROOT / "detectors" / "weights"
 
 
 def shared_data_dir() -> Path | None:

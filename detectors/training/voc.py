@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from detectors.labelled import LabelledImage
+
 # bus has 3 boxes in traffic-voc/train and none in test: too few to learn, so it joins
 # truck as "large vehicle" under the truck label.
 VOC_CLASS_MAP = {"car": "car", "motorcycle": "motorcycle", "truck": "truck", "bus": "truck"}
-
-
-@dataclass(frozen=True)
-class LabelledImage:
-    """One labelled frame: its jpg path, boxes (xyxy pixels, float32) and class names."""
-
-    image_path: Path
-    xyxy: np.ndarray
-    labels: tuple[str, ...]
 
 
 def read_voc_xml(xml_path: Path) -> tuple[np.ndarray, tuple[str, ...]]:

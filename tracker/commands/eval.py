@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from tracker.core.errors import UserError
+from tracker.core.files import atomic_path, write_text_atomic
 
 DESCRIPTION = """\
 Score tracks against MOTChallenge ground truth with TrackEval (MOT15 rules): HOTA, DetA,
@@ -79,22 +78,11 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(format_table(result))
         if args.json:
-            _write_atomic(Path(args.json), lambda tmp: tmp.write_text(text + "\n"))
+            write_text_atomic(Path(args.json), text + "\n")
             print(f"json: {args.json}", file=sys.stderr)
     if args.plot:
-        _write_atomic(args.plot, lambda tmp: plot_result(result, tmp))
+        with atomic_path(args.plot) as tmp:
+            plot_result(result, tmp)
         print(f"plot: {args.plot}", file=sys.stderr)
     return 0
 
-
-def _write_atomic(path: Path, write) -> None:
-    """Write through a temporary file in the same folder, then rename over ``path``."""
-    handle, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(handle)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        tmp.chmod(0o644)  # mkstemp makes 0600
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)

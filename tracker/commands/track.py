@@ -119,7 +119,7 @@ def _check_live_outputs(args: argparse.Namespace) -> None:
 
 
 def _evaluate_into_summary(gt: Path, layout: OutputLayout, summary: dict[str, Any]) -> None:
-    from tracker.outputs.summary import write_json_atomic
+    from tracker.core.files import write_json_atomic
     from tracker.evaluation import evaluate_sequence
 
     files = layout.mot_tracks()
@@ -146,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
     _check_output_dir(layout, args.overwrite)
 
     from tracker.builder import build_pipeline
-    from tracker.outputs.summary import write_json_atomic
+    from tracker.core.files import write_json_atomic
     from tracker.interrupts import STOP
     from tracker.outputs.assemble import build_outputs
 

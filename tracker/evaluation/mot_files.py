@@ -7,15 +7,13 @@ range) becomes a one-line ``UserError`` here, before TrackEval sees the data.
 
 from __future__ import annotations
 
-import configparser
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from tracker.core.errors import UserError
-
-MOT_COLUMNS = 7  # frame, id, x, y, w, h, conf: all the evaluation reads
+from tracker.core.mot import read_rows, read_seqinfo
 
 
 @dataclass(frozen=True)
@@ -47,29 +45,9 @@ def read_mot_file(path: Path, *, kind: str) -> MotRows:
     start at 1; track ids must be >= 0 (``-1`` means an unassociated detection, not a track).
     A missing ``conf`` column reads as 1. An empty file gives zero rows.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise UserError(f"{kind} file not found: {path}")
-    rows = []
-    with path.open() as handle:
-        for line_no, line in enumerate(handle, start=1):
-            text = line.strip()
-            if not text:
-                continue
-            fields = text.replace(",", " ").split()
-            if len(fields) < 6:
-                raise UserError(f"{path}:{line_no}: expected at least 6 comma-separated "
-                                f"columns (frame,id,x,y,w,h), got {len(fields)}")
-            try:
-                values = [float(f) for f in fields[:MOT_COLUMNS]]
-            except ValueError:
-                raise UserError(f"{path}:{line_no}: non-numeric value in {text!r}") from None
-            if len(values) == 6:
-                values.append(1.0)
-            rows.append(values)
-    array = np.asarray(rows, dtype=np.float64).reshape(-1, MOT_COLUMNS)
-    _check_rows(array, path, kind)
-    return MotRows(array, path)
+    rows = read_rows(path, kind=kind)
+    _check_rows(rows, Path(path), kind)
+    return MotRows(rows, Path(path))
 
 
 def _check_rows(rows: np.ndarray, path: Path, kind: str) -> None:
@@ -95,12 +73,10 @@ def _check_rows(rows: np.ndarray, path: Path, kind: str) -> None:
 
 def read_seq_length(seqinfo: Path) -> int:
     """``seqLength`` from a MOTChallenge ``seqinfo.ini``."""
-    parser = configparser.ConfigParser()
-    try:
-        parser.read(seqinfo)
-        return int(parser["Sequence"]["seqLength"])
-    except (configparser.Error, KeyError, ValueError):
-        raise UserError(f"{seqinfo}: no integer [Sequence] seqLength") from None
+    length = read_seqinfo(seqinfo).length
+    if length is None:
+        raise UserError(f"{seqinfo}: no integer [Sequence] seqLength")
+    return length
 
 
 def find_gt_file(gt: Path) -> Path | None:
@@ -170,15 +146,3 @@ def benchmark_sequences(gt_dir: Path) -> list[Path]:
     if not sequences:
         raise UserError(f"{gt_dir}: no gt/gt.txt here and no sequence folders with gt/gt.txt")
     return sequences
-
-
-def write_mot_file(rows: np.ndarray, path: Path) -> None:
-    """Write rows in the 10-column MOTChallenge layout TrackEval reads.
-
-    Frame and id are written as integers; columns 8-10 are -1 (TrackEval reads column 8
-    as the class, so a world coordinate or class id left there would be misread).
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w") as handle:
-        for frame, track, x, y, w, h, conf in rows.tolist():
-            handle.write(f"{int(frame)},{int(track)},{x!r},{y!r},{w!r},{h!r},{conf!r},-1,-1,-1\n")

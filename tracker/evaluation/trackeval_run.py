@@ -4,7 +4,8 @@ TrackEval 1.3.0 with ``BENCHMARK='MOT15'`` (see ``MotChallenge2DBox.get_preproce
 - column 8 of the gt is not read as a class (MOT15 puts -1 or a world coordinate there);
 - gt rows with conf 0 are dropped from the gt; tracker boxes on them are *not* removed
   (that distractor step runs only for MOT16/17/20), so they count as false positives;
-- every frame 1..seqLength is a timestep, empty or not.
+- every frame 1..seqLength is a timestep, empty or not;
+- track ids are renumbered 1..K (per sequence, gt and prediction apart) before scoring.
 The sequence is written into a private temporary folder laid out the way TrackEval expects
 (``gt/<seq>/gt/gt.txt``, ``trackers/pred/data/<seq>.txt``) and evaluated with TrackEval's
 dataset and metric classes; nothing is printed unless ``verbose``.
@@ -17,8 +18,11 @@ import io
 import tempfile
 from pathlib import Path
 
+import numpy as np
+
 from tracker.core.errors import UserError
-from tracker.evaluation.mot_files import SequenceInput, write_mot_file
+from tracker.core.mot import write_rows
+from tracker.evaluation.mot_files import SequenceInput
 
 SEQ = "seq"  # name of the sequence inside the private temporary layout
 TRACKER = "pred"
@@ -34,6 +38,15 @@ def metric_objects() -> list:
             trackeval.metrics.Identity(quiet), trackeval.metrics.Count(quiet)]
 
 
+def renumber_ids(rows: np.ndarray) -> np.ndarray:
+    """``rows`` with their track ids mapped to 1..K in the same order. TrackEval allocates
+    arrays as long as the largest id, so an id of 1e12 would need terabytes; the scores do
+    not depend on the id values."""
+    renumbered = rows.copy()
+    renumbered[:, 1] = np.unique(rows[:, 1], return_inverse=True)[1].reshape(-1) + 1
+    return renumbered
+
+
 def run_trackeval(sequence: SequenceInput, *, verbose: bool = False) -> tuple[dict, dict]:
     """Evaluate one sequence; returns TrackEval's ``{metric: fields}`` and its preprocessed data
     (per-frame gt/tracker ids and IoUs, used for the per-frame counts)."""
@@ -41,8 +54,8 @@ def run_trackeval(sequence: SequenceInput, *, verbose: bool = False) -> tuple[di
 
     with tempfile.TemporaryDirectory(prefix="tracker-eval-") as tmp:
         root = Path(tmp)
-        write_mot_file(sequence.gt.rows, root / "gt" / SEQ / "gt" / "gt.txt")
-        write_mot_file(sequence.pred.rows, root / "trackers" / TRACKER / "data" / f"{SEQ}.txt")
+        write_rows(root / "gt" / SEQ / "gt" / "gt.txt", renumber_ids(sequence.gt.rows))
+        write_rows(root / "trackers" / TRACKER / "data" / f"{SEQ}.txt", renumber_ids(sequence.pred.rows))
         config = {
             "GT_FOLDER": str(root / "gt"), "TRACKERS_FOLDER": str(root / "trackers"),
             "TRACKERS_TO_EVAL": [TRACKER], "BENCHMARK": "MOT15", "SKIP_SPLIT_FOL": True,

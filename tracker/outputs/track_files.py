@@ -6,6 +6,7 @@ import csv
 from pathlib import Path
 from typing import TextIO
 
+from tracker.core.mot import format_rows
 from tracker.core.protocols import FrameResult
 from tracker.timing import iso_time
 
@@ -26,12 +27,8 @@ class MOTSink(_LineSink):
     """MOTChallenge rows ``frame,id,x,y,w,h,conf,-1,-1,-1`` with 1-based frames (TrackEval reads them as they are)."""
 
     def write(self, result: FrameResult) -> None:
-        frame, tracks = result.frame, result.tracks
-        lines = []
-        for track_id, (x1, y1, x2, y2), score in zip(tracks.ids, tracks.xyxy, tracks.scores):
-            lines.append(f"{frame.index + 1},{track_id},{x1:.2f},{y1:.2f},{x2 - x1:.2f},{y2 - y1:.2f},"
-                         f"{score:.4f},-1,-1,-1\n")
-        self._file.writelines(lines)
+        tracks = result.tracks
+        self._file.writelines(format_rows(result.frame.index + 1, tracks.ids, tracks.xyxy, tracks.scores))
         self._file.flush()
 
 

@@ -3,12 +3,14 @@ so an interrupted run leaves a playable file and never a half-written one under 
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from tracker.core.errors import UserError
+from tracker.core.files import atomic_path
 from tracker.core.protocols import FrameResult
 
 
@@ -21,8 +23,8 @@ class VideoSink:
         self.path = path
         self.fps = fps
         self.codec = codec
-        self._partial = path.with_name(f"{path.stem}.partial{path.suffix}")
         self._writer: cv2.VideoWriter | None = None
+        self._rename = ExitStack()  # holds the atomic_path the writer encodes into
         self.frames_written = 0
 
     def write(self, result: FrameResult) -> None:
@@ -31,19 +33,23 @@ class VideoSink:
 
     def _write_image(self, image: np.ndarray) -> None:
         if self._writer is None:
-            height, width = image.shape[:2]
-            self._writer = cv2.VideoWriter(str(self._partial), cv2.VideoWriter_fourcc(*self.codec),
-                                           self.fps, (width, height))
-            if not self._writer.isOpened():
-                raise UserError(f"cannot write video {self.path} with codec '{self.codec}'")
-            self._size = (width, height)
+            self._open(image.shape[1], image.shape[0])
         if (image.shape[1], image.shape[0]) != self._size:
             image = cv2.resize(image, self._size)
         self._writer.write(image)
         self.frames_written += 1
 
+    def _open(self, width: int, height: int) -> None:
+        with ExitStack() as stack:  # removes the temporary file if the writer does not open
+            partial = stack.enter_context(atomic_path(self.path))
+            writer = cv2.VideoWriter(str(partial), cv2.VideoWriter_fourcc(*self.codec), self.fps, (width, height))
+            if not writer.isOpened():
+                raise UserError(f"cannot write video {self.path} with codec '{self.codec}'")
+            self._rename = stack.pop_all()
+        self._writer, self._size = writer, (width, height)
+
     def close(self) -> None:
         if self._writer is not None:
             self._writer.release()
             self._writer = None
-            self._partial.replace(self.path)
+            self._rename.close()
