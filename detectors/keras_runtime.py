@@ -8,13 +8,15 @@ the frame loop); TensorFlow places them on the GPU when it sees one.
 from __future__ import annotations
 
 import json
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from tracker.core.errors import UserError
 from tracker.core.files import write_json_atomic
 
-WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+# The committed weights are package data: found where the package is installed (unpacked).
+WEIGHTS_DIR = Path(str(files("detectors") / "weights"))
 
 
 def weights_path(configured: Path | None, default_name: str) -> Path:

@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from detectors.training.paths import REPO_ROOT, shared_data_dir
+from detectors.training.paths import shared_data_dir
+from tests.conftest import REPO
 from tracker.core.types import Frame
 
 DATA = shared_data_dir()
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.skipif(DATA is None, reason="shared data (../shared/dat
 
 
 def _script(name: str):
-    spec = importlib.util.spec_from_file_location(name, REPO_ROOT / "scripts" / f"{name}.py")
+    spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -35,7 +36,7 @@ def _traffic_frame() -> np.ndarray:
 def test_train_smallervgg_one_short_epoch(tmp_path):
     from detectors.smallervgg import SmallerVGGDetector
 
-    config = REPO_ROOT / "configs" / "training" / "train_smallervgg.yaml"
+    config = REPO / "configs" / "training" / "train_smallervgg.yaml"
     args = ["--config", str(config), *_quick_run(tmp_path, "subset=6", "batch_size=8", "hard_negative_epochs=1",
                                                           "hard_negative_min_score=0.0", "hard_negative_per_frame=4")]
     assert _script("train_smallervgg").main(args) == 0
@@ -50,7 +51,7 @@ def test_train_smallervgg_one_short_epoch(tmp_path):
 def test_train_mobilenet_one_short_epoch(tmp_path):
     from detectors.mobilenet import MobileNetDetector
 
-    config = REPO_ROOT / "configs" / "training" / "train_mobilenet.yaml"
+    config = REPO / "configs" / "training" / "train_mobilenet.yaml"
     args = ["--config", str(config),
             *_quick_run(tmp_path, "subset=2", "batch_size=2", "steps_per_epoch=1", "input_width=128",
                         "input_height=64", "cache_width=256", "train_crop=64")]

@@ -5,13 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
 
 def shared_data_dir() -> Path | None:
-    """``$TRACKER_SHARED_DATA``, else ``../shared/data`` beside the repository, else
-    ``/work/shared/data``; ``None`` when none exists."""
-    candidates = [os.environ.get("TRACKER_SHARED_DATA"), REPO_ROOT.parent / "shared" / "data",
+    """``$TRACKER_SHARED_DATA``, else ``../shared/data`` from the current folder (the repository
+    when training), else ``/work/shared/data``; ``None`` when none exists."""
+    candidates = [os.environ.get("TRACKER_SHARED_DATA"), Path.cwd().parent / "shared" / "data",
                   Path("/work/shared/data")]
     for candidate in candidates:
         if candidate and Path(candidate).is_dir():
