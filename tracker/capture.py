@@ -117,8 +117,9 @@ class LiveSource(BaseSource):
         self._ready = threading.Condition()
         self._stop = threading.Event()
         self._start = time.time()
-        self._reader = threading.Thread(target=self._read_loop, args=(capture, first), name="frame-reader",
-                                        daemon=True)
+        # not a daemon: the interpreter must never finalise while the reader is inside OpenCV
+        # (it aborts the process); every native call it makes is bounded, so it ends soon after stop
+        self._reader = threading.Thread(target=self._read_loop, args=(capture, first), name="frame-reader")
         self._reader.start()
 
     def _open(self) -> cv2.VideoCapture | None:
@@ -210,8 +211,10 @@ class LiveSource(BaseSource):
             yield frame
 
     def close(self) -> None:
+        """Stop the reader and wait for it: at most one reopen and its first read, each bounded
+        by OpenCV's open and read timeouts (the reader releases the capture itself)."""
         self._stop.set()
-        self._reader.join(timeout=self.settings.read_timeout_s + 1)
+        self._reader.join(timeout=self.settings.open_timeout_s + self.settings.read_timeout_s + 1)
 
     def stats(self) -> dict[str, Any]:
         return {"frames_received": self.frames_received, "dropped_frames": self.dropped_frames,
