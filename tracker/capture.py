@@ -9,6 +9,7 @@ from __future__ import annotations
 import configparser
 import dataclasses
 import re
+import sys
 import threading
 import time
 from collections import deque
@@ -39,6 +40,12 @@ class BaseSource:
     def __iter__(self) -> Iterator[Frame]:
         raise NotImplementedError
 
+    @property
+    def end_reason(self) -> str | None:
+        """Why the frames ended when it was not the source's normal end (``"source_truncated"``,
+        ``"source_lost"``), for the run's ``stopped_by``; else ``None``."""
+        return None
+
     def close(self) -> None:
         """Release the underlying file, camera or stream."""
 
@@ -54,7 +61,10 @@ class BaseSource:
 
 
 class VideoCaptureSource(BaseSource):
-    """A video file read through OpenCV/FFmpeg: every frame, in order, timed by the frame rate."""
+    """A video file read through OpenCV/FFmpeg: every frame, in order, timed by the frame rate.
+    Past frames the decoder cannot read it grabs on until one decodes, numbered by its
+    timestamp, so frame numbers stay the container's; when fewer frames come than the container
+    lists it warns on stderr once, at the end."""
 
     def __init__(self, path: Path) -> None:
         self._capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
@@ -69,20 +79,58 @@ class VideoCaptureSource(BaseSource):
         fps = fps if 0 < fps < 1000 else DEFAULT_FPS
         count = int(self._capture.get(cv2.CAP_PROP_FRAME_COUNT))
         self.info = SourceInfo(str(path), fps, count if count > 0 else None, False, path)
+        self.frames_read = 0
+        self.frames_skipped = 0
+        self._end_reason: str | None = None
 
     def __iter__(self) -> Iterator[Frame]:
         index = 0
         image = self._first
         self._first = None
         while image is not None:
+            self.frames_read += 1
             yield Frame(index, index / self.info.fps, image)
-            index += 1
-            ok, image = self._capture.read()
-            if not ok:
-                image = None
+            image, number = self._next_frame(index)
+            self.frames_skipped += max(0, number - index - 1)
+            index = number
+        self._check_complete(index)
+
+    def _next_frame(self, index: int) -> tuple[np.ndarray | None, int]:
+        """The frame after ``index`` and its number; past a failed read, ``grab()`` up to the
+        container's remaining frame count (one second's worth when unknown) before concluding
+        the end. Returns ``(None, index)`` at the end."""
+        ok, image = self._capture.read()
+        if ok:
+            return image, index + 1
+        count = self.info.frame_count
+        for _ in range(count - index - 1 if count is not None else round(self.info.fps)):
+            if self._capture.grab():
+                ok, image = self._capture.retrieve()
+                if ok:
+                    number = round(self._capture.get(cv2.CAP_PROP_POS_MSEC) * self.info.fps / 1000)
+                    return image, max(index + 1, number)
+        return None, index
+
+    def _check_complete(self, last_index: int) -> None:
+        expected = self.info.frame_count
+        if expected is None or self.frames_read >= expected:
+            return
+        if last_index + 1 < expected:
+            self._end_reason = "source_truncated"
+        print(f"warning: {self.info.name}: read {self.frames_read} of {expected} frames its container lists "
+              "(truncated or damaged video)", file=sys.stderr)
+
+    @property
+    def end_reason(self) -> str | None:
+        return self._end_reason
 
     def close(self) -> None:
         self._capture.release()
+
+    def stats(self) -> dict[str, Any]:
+        expected = self.info.frame_count
+        return {"frames_expected": expected, "frames_read": self.frames_read, "frames_skipped": self.frames_skipped,
+                "truncated": expected is not None and self.frames_read < expected}
 
 
 class LiveSource(BaseSource):
