@@ -195,3 +195,26 @@ def test_sigterm_while_the_stream_is_stalled_and_reopening_exits_cleanly(tmp_pat
     summary = json.loads((out / "summary.json").read_text())
     assert summary["stopped_by"] == "interrupt" and summary["frames"] > 0
     assert len((out / "tracks.csv").read_text().splitlines()) >= 1
+
+
+@pytest.mark.parametrize("outage", ["killed", "paused"])
+def test_gives_up_on_time_and_ends_as_lost_with_the_outage_in_gaps(camera: Camera, outage: str) -> None:
+    # killed: every reopen is refused at once; paused: every reopen hangs for open_timeout_s (6 s),
+    # longer than the 4 s the source may spend without frames
+    camera.start()
+    settings = LiveSettings(open_timeout_s=6, read_timeout_s=1, reconnect_initial_s=0.5, reconnect_max_s=10,
+                            give_up_after_s=4)
+    with open_source(camera.url, settings) as source:
+        for frame in source:
+            if frame.index == 10 and outage == "killed":
+                camera.kill()
+                cut_at = time.time()
+            elif frame.index == 10:
+                camera.process.send_signal(signal.SIGSTOP)
+                cut_at = time.time()
+        ended_after = time.time() - cut_at
+        stats, end_reason = source.stats(), source.end_reason
+    assert 4 <= ended_after < 4 + settings.read_timeout_s + 0.5, ended_after
+    assert end_reason == "source_lost" and stats["lost"]
+    assert len(stats["gaps"]) == 1 and not stats["gaps"][0]["recovered"]
+    assert stats["gaps"][0]["seconds"] == pytest.approx(4, abs=0.5)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import configparser
 import dataclasses
+import math
 import re
 import sys
 import threading
@@ -170,7 +171,9 @@ class LiveSource(BaseSource):
         self._reader = threading.Thread(target=self._read_loop, args=(capture, first), name="frame-reader")
         self._reader.start()
 
-    def _open(self) -> cv2.VideoCapture | None:
+    def _open(self, open_timeout_s: float | None = None) -> cv2.VideoCapture | None:
+        """Open the camera or stream; a stream's open is bounded by ``open_timeout_s`` (default:
+        the setting) and its reads by ``read_timeout_s``."""
         if isinstance(self._target, int):
             previous = cv2.utils.logging.getLogLevel()
             cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)  # "index out of range" noise
@@ -179,8 +182,9 @@ class LiveSource(BaseSource):
             finally:
                 cv2.utils.logging.setLogLevel(previous)
         else:
+            open_timeout_s = self.settings.open_timeout_s if open_timeout_s is None else open_timeout_s
             capture = cv2.VideoCapture(self._target, cv2.CAP_FFMPEG, [
-                cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, int(self.settings.open_timeout_s * 1000),
+                cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, max(1, int(open_timeout_s * 1000)),
                 cv2.CAP_PROP_READ_TIMEOUT_MSEC, int(self.settings.read_timeout_s * 1000)])
         if capture.isOpened():
             return capture
@@ -218,26 +222,34 @@ class LiveSource(BaseSource):
                 self._ready.notify_all()
 
     def _reconnect(self) -> tuple[cv2.VideoCapture | None, np.ndarray | None]:
-        """Reopen with doubling waits until a frame comes, the source is closed, or ``give_up_after_s``."""
+        """Reopen with doubling waits until a frame comes, the source is closed, or
+        ``give_up_after_s`` has passed (waits and opens included: an open never outlasts it).
+        Every outage goes into ``gaps``, the last one too when it never ended."""
         lost_at = time.time()
+        give_up = self.settings.give_up_after_s
+        deadline = lost_at + give_up if give_up is not None else math.inf
         wait = self.settings.reconnect_initial_s
         attempts = 0
-        while not self._stop.wait(wait):
+        while not self._stop.wait(max(0.0, min(wait, deadline - time.time()))):
+            left = deadline - time.time()
+            if left <= 0:
+                break
             attempts += 1
-            capture = self._open()
+            capture = self._open(min(self.settings.open_timeout_s, left))
             if capture is not None:
                 ok, image = capture.read()
                 if ok and image is not None:
                     self.reconnects += 1
-                    self.gaps.append({"lost_at": round(lost_at - self._start, 3), "seconds": round(time.time() - lost_at, 3),
-                                      "attempts": attempts})
+                    self._record_gap(lost_at, attempts, recovered=True)
                     return capture, image
                 capture.release()
-            give_up = self.settings.give_up_after_s
-            if give_up is not None and time.time() - lost_at >= give_up:
-                break
             wait = min(wait * 2, self.settings.reconnect_max_s)
+        self._record_gap(lost_at, attempts, recovered=False)
         return None, None
+
+    def _record_gap(self, lost_at: float, attempts: int, recovered: bool) -> None:
+        self.gaps.append({"lost_at": round(lost_at - self._start, 3), "seconds": round(time.time() - lost_at, 3),
+                          "attempts": attempts, "recovered": recovered})
 
     def _hand_over(self, frame: Frame) -> None:
         with self._ready:
@@ -257,6 +269,10 @@ class LiveSource(BaseSource):
             if frame is None:
                 return
             yield frame
+
+    @property
+    def end_reason(self) -> str | None:
+        return "source_lost" if self.lost else None
 
     def close(self) -> None:
         """Stop the reader and wait for it: at most one reopen and its first read, each bounded
