@@ -4,6 +4,7 @@ warning, ``stats()``, ``end_reason``) when frames are missing."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -54,7 +55,7 @@ def test_a_damaged_middle_is_read_past_with_frame_numbers_kept_in_step(clips: di
     frames, stats, end_reason = read_all(damaged)
     indices = [f.index for f in frames]
     assert 100 < len(frames) < FRAMES and indices[-1] == FRAMES - 1  # read to the end, not stopped at the damage
-    assert all(b > a for a, b in zip(indices, indices[1:])) and indices != list(range(len(frames)))
+    assert all(b > a for a, b in itertools.pairwise(indices)) and indices != list(range(len(frames)))
     assert all(f.time_s == pytest.approx(f.index / 25.0) for f in frames)
     # the last frame is the scene's last frame, not the one its read count would name
     last = frames[-1].image.astype(int)
@@ -80,7 +81,7 @@ def test_a_truncated_video_warns_and_ends_the_run_as_truncated(clips: dict[str, 
                      "--tracker", "centroid", timeout=300)
     assert result.returncode == 0, result.stderr
     warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
-    assert warnings == [f"warning: {cut}: read {len(frames)} of {FRAMES} frames its container lists "
-                        "(truncated or damaged video)"]
+    expected = f"warning: {cut}: read {len(frames)} of {FRAMES} frames its container lists (truncated or damaged video)"
+    assert warnings == [expected]
     source = json.loads((out / "summary.json").read_text())["source"]
     assert source["frames_read"] == len(frames) and source["frames_expected"] == FRAMES and source["truncated"]

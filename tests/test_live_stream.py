@@ -214,7 +214,7 @@ def test_gives_up_on_time_and_ends_as_lost_with_the_outage_in_gaps(camera: Camer
                 cut_at = time.time()
         ended_after = time.time() - cut_at
         stats, end_reason = source.stats(), source.end_reason
-    assert 4 <= ended_after < 4 + settings.read_timeout_s + 0.5, ended_after
+    assert 3.8 < ended_after < 4 + settings.read_timeout_s + 0.5, ended_after  # cut_at is taken just after the cut
     assert end_reason == "source_lost" and stats["lost"]
     assert len(stats["gaps"]) == 1 and not stats["gaps"][0]["recovered"]
     assert stats["gaps"][0]["seconds"] == pytest.approx(4, abs=0.5)
