@@ -162,3 +162,59 @@ def test_track_cli_on_a_stream_survives_a_restart_and_stops_cleanly_on_sigint(tm
     after = {r[2] for r in table if float(r[1]) > gap["lost_at"] + gap["seconds"]}
     assert before and after and not before & after
     assert decoded_frames(out / "annotated.mp4") == summary["frames"]
+
+
+def test_sigterm_while_the_stream_is_stalled_and_reopening_exits_cleanly(tmp_path: Path, camera: Camera) -> None:
+    # a paused camera still accepts connections (the kernel does) but never answers: the read
+    # stalls (1 s), the reopen sits in OpenCV for open_timeout_s (10 s) and the stop comes
+    # 9 s in, so the reopen returns just after a close() that waited only read_timeout_s + 1
+    camera.start()
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tracker", "track", camera.url, "-o", str(out), "-q", "--no-video",
+         "--detector", "motion", "--tracker", "centroid", "--set", "live.open_timeout_s=10",
+         "--set", "live.read_timeout_s=1", "--set", "live.reconnect_initial_s=0.2"],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 60
+        while not (out / "tracks.csv").exists() and time.time() < deadline and process.poll() is None:
+            time.sleep(0.1)
+        time.sleep(1.0)
+        assert process.poll() is None, process.communicate()[1]
+        camera.process.send_signal(signal.SIGSTOP)
+        time.sleep(9.0)
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        if camera.process.poll() is None:
+            camera.process.send_signal(signal.SIGCONT)
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, stderr
+    assert "terminate called" not in stderr and "Traceback" not in stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["stopped_by"] == "interrupt" and summary["frames"] > 0
+    assert len((out / "tracks.csv").read_text().splitlines()) >= 1
+
+
+@pytest.mark.parametrize("outage", ["killed", "paused"])
+def test_gives_up_on_time_and_ends_as_lost_with_the_outage_in_gaps(camera: Camera, outage: str) -> None:
+    # killed: every reopen is refused at once; paused: every reopen hangs for open_timeout_s (6 s),
+    # longer than the 4 s the source may spend without frames
+    camera.start()
+    settings = LiveSettings(open_timeout_s=6, read_timeout_s=1, reconnect_initial_s=0.5, reconnect_max_s=10,
+                            give_up_after_s=4)
+    with open_source(camera.url, settings) as source:
+        for frame in source:
+            if frame.index == 10 and outage == "killed":
+                camera.kill()
+                cut_at = time.time()
+            elif frame.index == 10:
+                camera.process.send_signal(signal.SIGSTOP)
+                cut_at = time.time()
+        ended_after = time.time() - cut_at
+        stats, end_reason = source.stats(), source.end_reason
+    assert 3.8 < ended_after < 4 + settings.read_timeout_s + 0.5, ended_after  # cut_at is taken just after the cut
+    assert end_reason == "source_lost" and stats["lost"]
+    assert len(stats["gaps"]) == 1 and not stats["gaps"][0]["recovered"]
+    assert stats["gaps"][0]["seconds"] == pytest.approx(4, abs=0.5)

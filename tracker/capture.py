@@ -7,12 +7,13 @@ frame rate, its frame count when finite, and whether it is live.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
+import sys
 import threading
 import time
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,12 @@ class BaseSource:
     def __iter__(self) -> Iterator[Frame]:
         raise NotImplementedError
 
+    @property
+    def end_reason(self) -> str | None:
+        """Why the frames ended when it was not the source's normal end (``"source_truncated"``,
+        ``"source_lost"``), for the run's ``stopped_by``; else ``None``."""
+        return None
+
     def close(self) -> None:
         """Release the underlying file, camera or stream."""
 
@@ -67,7 +74,10 @@ class BaseSource:
 
 
 class VideoCaptureSource(BaseSource):
-    """A video file read through OpenCV/FFmpeg: every frame, in order, timed by the frame rate."""
+    """A video file read through OpenCV/FFmpeg: every frame, in order, timed by the frame rate.
+    Past frames the decoder cannot read it grabs on until one decodes, numbered by its
+    timestamp, so frame numbers stay the container's; when fewer frames come than the container
+    lists it warns on stderr once, at the end."""
 
     def __init__(self, path: Path) -> None:
         self._capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
@@ -82,20 +92,58 @@ class VideoCaptureSource(BaseSource):
         fps = fps if 0 < fps < 1000 else DEFAULT_FPS
         count = int(self._capture.get(cv2.CAP_PROP_FRAME_COUNT))
         self.info = SourceInfo(str(path), fps, count if count > 0 else None, False, path)
+        self.frames_read = 0
+        self.frames_skipped = 0
+        self._end_reason: str | None = None
 
     def __iter__(self) -> Iterator[Frame]:
         index = 0
         image = self._first
         self._first = None
         while image is not None:
+            self.frames_read += 1
             yield Frame(index, index / self.info.fps, image)
-            index += 1
-            ok, image = self._capture.read()
-            if not ok:
-                image = None
+            image, number = self._next_frame(index)
+            self.frames_skipped += max(0, number - index - 1)
+            index = number
+        self._check_complete(index)
+
+    def _next_frame(self, index: int) -> tuple[np.ndarray | None, int]:
+        """The frame after ``index`` and its number; past a failed read, ``grab()`` up to the
+        container's remaining frame count (one second's worth when unknown) before concluding
+        the end. Returns ``(None, index)`` at the end."""
+        ok, image = self._capture.read()
+        if ok:
+            return image, index + 1
+        count = self.info.frame_count
+        for _ in range(count - index - 1 if count is not None else round(self.info.fps)):
+            if self._capture.grab():
+                ok, image = self._capture.retrieve()
+                if ok:
+                    number = round(self._capture.get(cv2.CAP_PROP_POS_MSEC) * self.info.fps / 1000)
+                    return image, max(index + 1, number)
+        return None, index
+
+    def _check_complete(self, last_index: int) -> None:
+        expected = self.info.frame_count
+        if expected is None or self.frames_read >= expected:
+            return
+        if last_index + 1 < expected:
+            self._end_reason = "source_truncated"
+        print(f"warning: {self.info.name}: read {self.frames_read} of {expected} frames its container lists "
+              "(truncated or damaged video)", file=sys.stderr)
+
+    @property
+    def end_reason(self) -> str | None:
+        return self._end_reason
 
     def close(self) -> None:
         self._capture.release()
+
+    def stats(self) -> dict[str, Any]:
+        expected = self.info.frame_count
+        return {"frames_expected": expected, "frames_read": self.frames_read, "frames_skipped": self.frames_skipped,
+                "truncated": expected is not None and self.frames_read < expected}
 
 
 class LiveSource(BaseSource):
@@ -130,11 +178,14 @@ class LiveSource(BaseSource):
         self._ready = threading.Condition()
         self._stop = threading.Event()
         self._start = time.time()
-        self._reader = threading.Thread(target=self._read_loop, args=(capture, first), name="frame-reader",
-                                        daemon=True)
+        # not a daemon: the interpreter must never finalise while the reader is inside OpenCV
+        # (it aborts the process); every native call it makes is bounded, so it ends soon after stop
+        self._reader = threading.Thread(target=self._read_loop, args=(capture, first), name="frame-reader")
         self._reader.start()
 
-    def _open(self) -> cv2.VideoCapture | None:
+    def _open(self, open_timeout_s: float | None = None) -> cv2.VideoCapture | None:
+        """Open the camera or stream; a stream's open is bounded by ``open_timeout_s`` (default:
+        the setting) and its reads by ``read_timeout_s``."""
         if isinstance(self._target, int):
             previous = cv2.utils.logging.getLogLevel()
             cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)  # "index out of range" noise
@@ -143,8 +194,9 @@ class LiveSource(BaseSource):
             finally:
                 cv2.utils.logging.setLogLevel(previous)
         else:
+            open_timeout_s = self.settings.open_timeout_s if open_timeout_s is None else open_timeout_s
             capture = cv2.VideoCapture(self._target, cv2.CAP_FFMPEG, [
-                cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, int(self.settings.open_timeout_s * 1000),
+                cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, max(1, int(open_timeout_s * 1000)),
                 cv2.CAP_PROP_READ_TIMEOUT_MSEC, int(self.settings.read_timeout_s * 1000)])
         if capture.isOpened():
             return capture
@@ -182,26 +234,34 @@ class LiveSource(BaseSource):
                 self._ready.notify_all()
 
     def _reconnect(self) -> tuple[cv2.VideoCapture | None, np.ndarray | None]:
-        """Reopen with doubling waits until a frame comes, the source is closed, or ``give_up_after_s``."""
+        """Reopen with doubling waits until a frame comes, the source is closed, or
+        ``give_up_after_s`` has passed (waits and opens included: an open never outlasts it).
+        Every outage goes into ``gaps``, the last one too when it never ended."""
         lost_at = time.time()
+        give_up = self.settings.give_up_after_s
+        deadline = lost_at + give_up if give_up is not None else math.inf
         wait = self.settings.reconnect_initial_s
         attempts = 0
-        while not self._stop.wait(wait):
+        while not self._stop.wait(max(0.0, min(wait, deadline - time.time()))):
+            left = deadline - time.time()
+            if left <= 0:
+                break
             attempts += 1
-            capture = self._open()
+            capture = self._open(min(self.settings.open_timeout_s, left))
             if capture is not None:
                 ok, image = capture.read()
                 if ok and image is not None:
                     self.reconnects += 1
-                    self.gaps.append({"lost_at": round(lost_at - self._start, 3), "seconds": round(time.time() - lost_at, 3),
-                                      "attempts": attempts})
+                    self._record_gap(lost_at, attempts, recovered=True)
                     return capture, image
                 capture.release()
-            give_up = self.settings.give_up_after_s
-            if give_up is not None and time.time() - lost_at >= give_up:
-                break
             wait = min(wait * 2, self.settings.reconnect_max_s)
+        self._record_gap(lost_at, attempts, recovered=False)
         return None, None
+
+    def _record_gap(self, lost_at: float, attempts: int, recovered: bool) -> None:
+        self.gaps.append({"lost_at": round(lost_at - self._start, 3), "seconds": round(time.time() - lost_at, 3),
+                          "attempts": attempts, "recovered": recovered})
 
     def _hand_over(self, frame: Frame) -> None:
         with self._ready:
@@ -222,9 +282,15 @@ class LiveSource(BaseSource):
                 return
             yield frame
 
+    @property
+    def end_reason(self) -> str | None:
+        return "source_lost" if self.lost else None
+
     def close(self) -> None:
+        """Stop the reader and wait for it: at most one reopen and its first read, each bounded
+        by OpenCV's open and read timeouts (the reader releases the capture itself)."""
         self._stop.set()
-        self._reader.join(timeout=self.settings.read_timeout_s + 1)
+        self._reader.join(timeout=self.settings.open_timeout_s + self.settings.read_timeout_s + 1)
 
     def stats(self) -> dict[str, Any]:
         return {"frames_received": self.frames_received, "dropped_frames": self.dropped_frames,

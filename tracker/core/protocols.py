@@ -27,12 +27,17 @@ class SourceInfo:
 
 @runtime_checkable
 class FrameSource(Protocol):
-    """An iterator of ``Frame`` that knows its ``info``; ``close()`` releases the device and
-    ``stats()`` says what the source measured (dropped frames, reconnects) for ``summary.json``."""
+    """An iterator of ``Frame`` that knows its ``info``; ``close()`` releases the device,
+    ``stats()`` says what the source measured (dropped frames, reconnects) for ``summary.json``
+    and ``end_reason``, read once the frames end, why they ended when it was not the source's
+    normal end (``"source_truncated"``, ``"source_lost"``; else ``None``)."""
 
     info: SourceInfo
 
     def __iter__(self) -> Iterator[Frame]: ...
+
+    @property
+    def end_reason(self) -> str | None: ...
 
     def close(self) -> None: ...
 
