@@ -82,9 +82,9 @@ def test_the_installed_cli_starts_outside_the_repository(site, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="tracker/config.py still looks for configs/ beside the package; "
-                          "drop this marker once it takes the default from tracker.resources")
-def test_the_installed_package_loads_its_default_settings_outside_the_repository(site, tmp_path):
-    result = _run_installed(site, tmp_path, "-c", "from tracker.config import load_settings; load_settings()")
+def test_the_installed_package_loads_shipped_configs_by_name_outside_the_repository(site, tmp_path):
+    code = ("from tracker.config import load_settings; "
+            "assert load_settings() == load_settings('default'); print(load_settings('traffic').detector.name)")
+    result = _run_installed(site, tmp_path, "-c", code)
     assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "motion"
