@@ -10,10 +10,10 @@ WEIGHTS_DIR = REPO_ROOT / "detectors" / "weights"
 
 
 def shared_data_dir() -> Path | None:
-    """``$TRACKER_SHARED_DATA``, else ``../shared/data`` beside the repository, else
-    ``/work/shared/data``; ``None`` when none exists."""
-    candidates = [os.environ.get("TRACKER_SHARED_DATA"), REPO_ROOT.parent / "shared" / "data",
-                  Path("/work/shared/data")]
+    """``$TRACKER_SHARED_DATA`` when set (and only it), else ``../shared/data`` beside the
+    repository, else ``/work/shared/data``; ``None`` when none exists."""
+    configured = os.environ.get("TRACKER_SHARED_DATA")
+    candidates = [configured] if configured else [REPO_ROOT.parent / "shared" / "data", Path("/work/shared/data")]
     for candidate in candidates:
         if candidate and Path(candidate).is_dir():
             return Path(candidate)
