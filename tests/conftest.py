@@ -1,4 +1,5 @@
-"""Shared fixtures: the real data in ../shared/data (skip when absent) and CLI helpers."""
+"""Shared fixtures: the real data in ../shared/data, ``require`` (skip locally, fail under
+CI=true) for everything a test needs from outside the repository, and CLI helpers."""
 
 from __future__ import annotations
 
@@ -13,13 +14,25 @@ import pytest
 from detectors.training.paths import shared_data_dir
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = shared_data_dir()  # None when absent: tests that need it skip
+SHARED_DATA = shared_data_dir()  # None when absent: tests that need it go through require()
+# .ci/run sets CI=true and provides the shared data, chromium, Ray and the demo clip.
+CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require(present: bool, missing: str) -> None:
+    """The one gate for what a test needs from outside the repository: when it is not
+    ``present``, skip with ``missing`` as the reason locally, but fail under CI=true, where
+    a missing piece is a broken setup and a skip would hide the test."""
+    if present:
+        return
+    if CI:
+        pytest.fail(f"CI=true but {missing}", pytrace=False)
+    pytest.skip(missing)
 
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    if SHARED_DATA is None:
-        pytest.skip("real data not found in ../shared/data (see its README.md)")
+    require(SHARED_DATA is not None, "real data not found in ../shared/data (see its README.md)")
     return SHARED_DATA
 
 
@@ -36,8 +49,7 @@ def decoded_frames(video_path: Path) -> int:
 @pytest.fixture(scope="session")
 def tud_campus(shared_data: Path) -> Path:
     sequence = shared_data / "mot" / "TUD-Campus"
-    if not (sequence / "img1").is_dir():
-        pytest.skip(f"MOT clip not found: {sequence}")
+    require((sequence / "img1").is_dir(), f"MOT clip not found: {sequence}")
     return sequence
 
 

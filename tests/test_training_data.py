@@ -1,12 +1,17 @@
-"""Training inputs: CenterNet targets, box-following augmentation, patch split, window grid, settings."""
+"""Training inputs: the real labelled frames and patch set, CenterNet targets, box-following
+augmentation, patch split, window grid, settings."""
+
+from collections import Counter
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from detectors.smallervgg import window_grid
 from detectors.training import centernet
-from detectors.training.patches import split_fixed
+from detectors.training.patches import PATCH_CLASSES, build_patch_set, split_fixed
 from detectors.training.settings import SmallerVGGTrainSettings, load_train_settings
+from detectors.training.voc import read_voc_folder
 from tracker.core.errors import UserError
 
 
@@ -37,7 +42,9 @@ def test_augmented_boxes_follow_the_image():
     boxes = np.zeros((centernet.MAX_BOXES, 4), np.float32)
     classes = np.full(centernet.MAX_BOXES, -1, np.int32)
     boxes[0], classes[0] = [300, 150, 380, 210], 0
-    for _ in range(10):
+    tf.random.set_seed(0)
+    checked = 0
+    for _ in range(20):
         out, out_boxes, out_classes = (t.numpy() for t in centernet.augment_and_resize(
             image, boxes, classes, (192, 320), augment=True))
         if out_classes[0] < 0:
@@ -46,6 +53,8 @@ def test_augmented_boxes_follow_the_image():
         inside = out[y1 + 2:y2 - 2, x1 + 2:x2 - 2]
         if inside.size:
             assert inside.mean() > 0.5 * out.max()
+            checked += 1
+    assert checked >= 10, f"the square survived only {checked} of 20 augmentations"  # 3 in 4 do
 
 
 def test_split_is_stratified_disjoint_and_fixed_by_seed():
@@ -72,3 +81,24 @@ def test_unknown_training_setting_is_a_user_error(tmp_path):
     config.write_text("epochs: many\n")
     with pytest.raises(UserError, match="epochs"):
         load_train_settings(config, SmallerVGGTrainSettings)
+
+
+def test_labelled_traffic_frames_are_all_read(shared_data):
+    """traffic-voc as ../shared/data/README.md counts it: 177 labelled train frames, 20 test."""
+    folder = shared_data / "train" / "traffic-voc"
+    train, test = read_voc_folder(folder / "train"), read_voc_folder(folder / "test")
+    assert (len(train), len(test)) == (177, 20)
+    assert all(len(item.xyxy) == len(item.labels) > 0 and item.image_path.is_file() for item in train + test)
+    # Boxes counted on 2026-11-30; the 3 buses of train are read as truck.
+    assert Counter(label for item in train for label in item.labels) == {"car": 612, "motorcycle": 576, "truck": 89}
+    assert Counter(label for item in test for label in item.labels) == {"car": 79, "motorcycle": 65}
+
+
+def test_patch_set_takes_patches_from_every_source(shared_data):
+    """subset=4: 4 person crops; car: 4 vehicle crops + the car boxes of the first 4 labelled
+    frames; background: 4 non-vehicle crops + 4 mined windows + 4 near misses (seed 7)."""
+    patches, labels = build_patch_set(SmallerVGGTrainSettings(subset=4), shared_data)
+    counts = dict(zip(PATCH_CLASSES, np.bincount(labels, minlength=len(PATCH_CLASSES)).tolist()))
+    assert counts == {"background": 12, "person": 4, "car": 9, "motorcycle": 19, "truck": 1}
+    assert patches.shape == (45, 32, 32, 3) and patches.dtype == np.uint8
+    assert patches.reshape(45, -1).std(axis=1).min() > 1  # real image content, not blank patches

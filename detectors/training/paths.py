@@ -7,10 +7,11 @@ from pathlib import Path
 
 
 def shared_data_dir() -> Path | None:
-    """``$TRACKER_SHARED_DATA``, else ``../shared/data`` from the current folder (the repository
-    when training), else ``/work/shared/data``; ``None`` when none exists."""
-    candidates = [os.environ.get("TRACKER_SHARED_DATA"), Path.cwd().parent / "shared" / "data",
-                  Path("/work/shared/data")]
+    """``$TRACKER_SHARED_DATA`` when set (and only it), else ``../shared/data`` from the current
+    folder (the repository when training or testing), else ``/work/shared/data``; ``None`` when
+    none exists."""
+    configured = os.environ.get("TRACKER_SHARED_DATA")
+    candidates = [configured] if configured else [Path.cwd().parent / "shared" / "data", Path("/work/shared/data")]
     for candidate in candidates:
         if candidate and Path(candidate).is_dir():
             return Path(candidate)
