@@ -62,8 +62,14 @@ class ClassTally:
         return precision, recall
 
 
-def tally_frame(tallies: dict[str, ClassTally], groups: dict[str, set[str]], gt: LabelledImage,
-                det_xyxy: np.ndarray, det_names: list[str], det_scores: np.ndarray) -> None:
+def tally_frame(
+    tallies: dict[str, ClassTally],
+    groups: dict[str, set[str]],
+    gt: LabelledImage,
+    det_xyxy: np.ndarray,
+    det_names: list[str],
+    det_scores: np.ndarray,
+) -> None:
     """Add one frame to every evaluated class. ``groups`` maps an evaluated class to the
     ground-truth / detector class names it covers (``vehicle`` -> car, motorcycle, truck...)."""
     gt_names = np.asarray(gt.labels, dtype=object)

@@ -46,12 +46,16 @@ class HOGDetector:
 
     def _detect_one(self, frame: Frame) -> Detections:
         scale = min(1.0, self.width / frame.width)
-        image = frame.image if scale == 1.0 else cv2.resize(
-            frame.image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        image = (
+            frame.image
+            if scale == 1.0
+            else cv2.resize(frame.image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        )
         if not self._fits_window(frame, image):
             return Detections.empty()
         rects, weights = self._hog.detectMultiScale(
-            image, winStride=(8, 8), padding=(8, 8), scale=1.05, groupThreshold=2)
+            image, winStride=(8, 8), padding=(8, 8), scale=1.05, groupThreshold=2
+        )
         if len(rects) == 0:
             return Detections.empty()
         rects = np.asarray(rects, np.float32) / scale
@@ -70,8 +74,11 @@ class HOGDetector:
             return True
         if not self._warned_small:
             self._warned_small = True
-            print(f"warning: hog: frame {frame.width}x{frame.height} (scanned at {width}x{height}) is smaller "
-                  f"than the {WINDOW[0]}x{WINDOW[1]} HOG window; no detections on such frames", file=sys.stderr)
+            print(
+                f"warning: hog: frame {frame.width}x{frame.height} (scanned at {width}x{height}) is smaller "
+                f"than the {WINDOW[0]}x{WINDOW[1]} HOG window; no detections on such frames",
+                file=sys.stderr,
+            )
         return False
 
     def detect(self, frames: Sequence[Frame]) -> list[Detections]:
@@ -82,8 +89,9 @@ class HOGSettings(DetectorSettingsBase):
     """``hog``: OpenCV's HOG + linear SVM people detector (no network)."""
 
     name: Literal["hog"] = "hog"
-    min_score: float = Field(0.5, ge=0, le=1, description="drop detections scoring below this (0.5 = the SVM's "
-                                                          "decision boundary)")
+    min_score: float = Field(
+        0.5, ge=0, le=1, description="drop detections scoring below this (0.5 = the SVM's decision boundary)"
+    )
     width: int = Field(640, ge=64, le=8192, description="frames are resized to this width before the scan")
 
     def build(self, source: Path | None) -> HOGDetector:

@@ -36,6 +36,5 @@ def mot_frames(clip: Path) -> list[LabelledImage]:
     frames = []
     for image_path in sorted((clip / "img1").glob("*.jpg")):
         rows = gt[gt[:, 0] == int(image_path.stem)]
-        frames.append(LabelledImage(image_path, xywh_to_xyxy(rows[:, 2:6]).astype(np.float32),
-                                    ("person",) * len(rows)))
+        frames.append(LabelledImage(image_path, xywh_to_xyxy(rows[:, 2:6]).astype(np.float32), ("person",) * len(rows)))
     return frames

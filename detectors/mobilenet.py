@@ -46,12 +46,15 @@ class MobileNetDetector:
         if (self.input_width, self.input_height) == tuple(trained.input_shape[2:0:-1]):
             self.model = trained
         else:  # same weights, another input size
-            self.model = mobilenet_centernet(self.input_height, self.input_width, len(self.class_names),
-                                             metadata["alpha"], metadata["head_channels"])
+            self.model = mobilenet_centernet(
+                self.input_height, self.input_width, len(self.class_names), metadata["alpha"], metadata["head_channels"]
+            )
             self.model.set_weights(trained.get_weights())
         self.min_score = min_score
-        self._infer = tf.function(self._forward_and_decode, input_signature=[
-            tf.TensorSpec([None, self.input_height, self.input_width, 3], tf.float32)])
+        self._infer = tf.function(
+            self._forward_and_decode,
+            input_signature=[tf.TensorSpec([None, self.input_height, self.input_width, 3], tf.float32)],
+        )
 
     def _forward_and_decode(self, images):
         import tensorflow as tf
@@ -65,8 +68,9 @@ class MobileNetDetector:
         class_ids = flat % n_classes
         cell = flat // n_classes
         cell_y, cell_x = cell // grid_w, cell % grid_w
-        regression = tf.gather_nd(tf.reshape(output[..., n_classes:], [batch, grid_h * grid_w, 4]),
-                                  cell[..., None], batch_dims=1)
+        regression = tf.gather_nd(
+            tf.reshape(output[..., n_classes:], [batch, grid_h * grid_w, 4]), cell[..., None], batch_dims=1
+        )
         centre_x = (tf.cast(cell_x, tf.float32) + regression[..., 2]) * self.stride
         centre_y = (tf.cast(cell_y, tf.float32) + regression[..., 3]) * self.stride
         half_w = tf.exp(regression[..., 0]) * self.stride / 2
@@ -78,8 +82,12 @@ class MobileNetDetector:
         if not frames:
             return []
         size = (self.input_width, self.input_height)
-        images = np.stack([cv2.cvtColor(cv2.resize(frame.image, size, interpolation=cv2.INTER_AREA),
-                                        cv2.COLOR_BGR2RGB) for frame in frames]).astype(np.float32)
+        images = np.stack(
+            [
+                cv2.cvtColor(cv2.resize(frame.image, size, interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2RGB)
+                for frame in frames
+            ]
+        ).astype(np.float32)
         boxes, scores, class_ids = (tensor.numpy() for tensor in self._infer(images))
         results = []
         for i, frame in enumerate(frames):
@@ -102,5 +110,6 @@ class MobileNetSettings(DetectorSettingsBase):
     weights: Path | None = Field(None, description="weights file (default: the shipped mobilenet.keras)")
 
     def build(self, source: Path | None) -> MobileNetDetector:
-        return MobileNetDetector(weights_path(self.weights, "mobilenet.keras"),
-                                 (self.input_width, self.input_height), self.min_score)
+        return MobileNetDetector(
+            weights_path(self.weights, "mobilenet.keras"), (self.input_width, self.input_height), self.min_score
+        )

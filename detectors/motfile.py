@@ -14,10 +14,10 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
-from tracker.core.settings import DetectorSettingsBase
 from tracker.core.errors import UserError
 from tracker.core.geometry import xywh_to_xyxy
 from tracker.core.mot import read_rows
+from tracker.core.settings import DetectorSettingsBase
 from tracker.core.types import Detections, Frame
 
 

@@ -18,6 +18,7 @@ from pydantic import Field
 from tracker.core.settings import DetectorSettingsBase
 from tracker.core.types import Detections, Frame
 
+
 class MotionBlobs:
     """MOG2 foreground (shadows removed, opened, dilated) -> one box per blob of at least
     ``min_area`` pixels, with the blob's fill ratio of its box. Keeps the background model
@@ -35,7 +36,7 @@ class MotionBlobs:
         mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, self._kernel)
         mask = cv2.dilate(mask, self._kernel, iterations=2)
         count, _, stats, _ = cv2.connectedComponentsWithStats(mask)
-        x, y, w, h, area = (stats[1:count].T.astype(np.float32) if count > 1 else np.zeros((5, 0), np.float32))
+        x, y, w, h, area = stats[1:count].T.astype(np.float32) if count > 1 else np.zeros((5, 0), np.float32)
         keep = w * h >= self.min_area
         boxes = np.stack([x, y, x + w, y + h], axis=1)[keep]
         return boxes.reshape(-1, 4), (area / np.maximum(w * h, 1))[keep]

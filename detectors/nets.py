@@ -40,17 +40,19 @@ def _conv_bn(x, filters: int):
     return layers.Activation("relu")(x)
 
 
-def mobilenet_centernet(input_height: int | None, input_width: int | None, num_classes: int,
-                        alpha: float = 0.35, head_channels: int = 64) -> keras.Model:
+def mobilenet_centernet(
+    input_height: int | None, input_width: int | None, num_classes: int, alpha: float = 0.35, head_channels: int = 64
+) -> keras.Model:
     """MobileNetV2 backbone (width ``alpha``, random init) + a light FPN to stride 4 +
     CenterNet heads. Fully convolutional: ``None`` sizes accept any multiple of 32. Output ``(H/4, W/4, num_classes + 4)``: per-class centre heatmap
     logits, then log box width/height in output cells, then the centre's sub-cell offset."""
     inputs = keras.Input((input_height, input_width, 3), name="image")
     x = layers.Rescaling(1.0 / 127.5, offset=-1.0)(inputs)
-    backbone = keras.applications.MobileNetV2(
-        input_tensor=x, alpha=alpha, include_top=False, weights=None)
-    stride4, stride8, stride16 = (backbone.get_layer(name).output for name in
-                                  ("block_3_expand_relu", "block_6_expand_relu", "block_13_expand_relu"))
+    backbone = keras.applications.MobileNetV2(input_tensor=x, alpha=alpha, include_top=False, weights=None)
+    stride4, stride8, stride16 = (
+        backbone.get_layer(name).output
+        for name in ("block_3_expand_relu", "block_6_expand_relu", "block_13_expand_relu")
+    )
     x = _pointwise(stride16, head_channels)
     for lateral in (stride8, stride4):
         x = layers.UpSampling2D(2, interpolation="bilinear")(x)
@@ -58,9 +60,9 @@ def mobilenet_centernet(input_height: int | None, input_width: int | None, num_c
         x = layers.SeparableConv2D(head_channels, 3, padding="same", use_bias=False)(x)
         x = layers.BatchNormalization()(x)
         x = layers.ReLU(6.0)(x)
-    heatmap = layers.Conv2D(num_classes, 1, name="heatmap_logits",
-                            bias_initializer=keras.initializers.Constant(HEATMAP_PRIOR_BIAS))(
-        _head_trunk(x, head_channels))
+    heatmap = layers.Conv2D(
+        num_classes, 1, name="heatmap_logits", bias_initializer=keras.initializers.Constant(HEATMAP_PRIOR_BIAS)
+    )(_head_trunk(x, head_channels))
     size = layers.Conv2D(2, 1, name="log_size")(_head_trunk(x, head_channels))
     offset = layers.Conv2D(2, 1, activation="sigmoid", name="offset")(_head_trunk(x, head_channels))
     outputs = layers.Concatenate(name="centernet")([heatmap, size, offset])

@@ -20,11 +20,18 @@ from tracker.core.errors import UserError
 from tracker.core.protocols import Detector
 from tracker.core.types import Detections, Frame
 
-DETECTOR_SETTINGS = (SSDLiteSettings, MobileNetSettings, SmallerVGGSettings, HOGSettings, MotionSettings,
-                     MOTFileSettings)
+DETECTOR_SETTINGS = (
+    SSDLiteSettings,
+    MobileNetSettings,
+    SmallerVGGSettings,
+    HOGSettings,
+    MotionSettings,
+    MOTFileSettings,
+)
 DetectorSettings = Annotated[
     SSDLiteSettings | MobileNetSettings | SmallerVGGSettings | HOGSettings | MotionSettings | MOTFileSettings,
-    Field(discriminator="name")]
+    Field(discriminator="name"),
+]
 DEFAULT_DETECTOR = SSDLiteSettings
 
 
@@ -45,8 +52,10 @@ def build_detector(settings: DetectorSettings, source: Path | None = None) -> De
         return detector
     unknown = sorted(set(settings.classes) - set(detector.class_names))
     if unknown:
-        raise UserError(f"detector '{settings.name}' has no class {', '.join(unknown)} "
-                        f"(it knows: {', '.join(detector.class_names)})")
+        raise UserError(
+            f"detector '{settings.name}' has no class {', '.join(unknown)} "
+            f"(it knows: {', '.join(detector.class_names)})"
+        )
     return ClassFilter(detector, settings.classes)
 
 

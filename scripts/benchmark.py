@@ -53,16 +53,29 @@ def load_per_core() -> float:
 
 def spread(values: list[float]) -> dict[str, float]:
     """Median, min and max of several runs."""
-    return {"median": round(statistics.median(values), 3), "min": round(min(values), 3),
-            "max": round(max(values), 3)}
+    return {"median": round(statistics.median(values), 3), "min": round(min(values), 3), "max": round(max(values), 3)}
 
 
 def machine() -> dict[str, Any]:
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() \
+    model = (
+        next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            platform.processor(),
+        )
+        if Path("/proc/cpuinfo").exists()
         else platform.processor()
-    return {"cpu": model, "cores": os.cpu_count(), "python": platform.python_version(),
-            "opencv": cv2.__version__, "platform": platform.platform()}
+    )
+    return {
+        "cpu": model,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "opencv": cv2.__version__,
+        "platform": platform.platform(),
+    }
 
 
 def timed_runs(runs: int, measure: Callable[[], dict[str, Any]]) -> list[dict[str, Any]]:
@@ -76,6 +89,7 @@ def timed_runs(runs: int, measure: Callable[[], dict[str, Any]]) -> list[dict[st
 
 
 # --- floors ---------------------------------------------------------------------------------
+
 
 def decode_fps(source: str, max_frames: int | None) -> dict[str, Any]:
     capture = cv2.VideoCapture(source, cv2.CAP_FFMPEG)
@@ -97,8 +111,12 @@ def decode_encode_fps(source: str, max_frames: int | None) -> dict[str, Any]:
             if not ok:
                 break
             if writer is None:
-                writer = cv2.VideoWriter(str(Path(folder) / "floor.mp4"), cv2.VideoWriter_fourcc(*"mp4v"),
-                                         fps, (image.shape[1], image.shape[0]))
+                writer = cv2.VideoWriter(
+                    str(Path(folder) / "floor.mp4"),
+                    cv2.VideoWriter_fourcc(*"mp4v"),
+                    fps,
+                    (image.shape[1], image.shape[0]),
+                )
             writer.write(image)
             frames += 1
         if writer is not None:
@@ -110,11 +128,23 @@ def decode_encode_fps(source: str, max_frames: int | None) -> dict[str, Any]:
 
 # --- end to end -----------------------------------------------------------------------------
 
+
 def track_run(source: str, config: Path, video: bool, max_frames: int | None) -> dict[str, Any]:
     """One ``tracker track`` process; its summary.json plus its peak RSS (from wait4)."""
     with tempfile.TemporaryDirectory() as folder:
-        command = [sys.executable, "-m", "tracker", "track", source, "-o", folder, "-q", "--overwrite",
-                   "-c", str(config)]
+        command = [
+            sys.executable,
+            "-m",
+            "tracker",
+            "track",
+            source,
+            "-o",
+            folder,
+            "-q",
+            "--overwrite",
+            "-c",
+            str(config),
+        ]
         command += [] if video else ["--no-video"]
         command += ["--max-frames", str(max_frames)] if max_frames else []
         started = time.perf_counter()
@@ -125,10 +155,14 @@ def track_run(source: str, config: Path, video: bool, max_frames: int | None) ->
         if process.returncode != 0:
             raise SystemExit(f"tracker track failed on {config.name}:\n{stderr[-2000:]}")
         summary = json.loads((Path(folder) / "summary.json").read_text())
-    return {"fps": summary["fps"], "frames": summary["frames"], "process_s": time.perf_counter() - started,
-            "stage_ms": summary["stage_ms_per_frame"],
-            "detector_calls_per_frame": summary["detector_calls"] / max(summary["frames"], 1),
-            "peak_rss_mb": usage.ru_maxrss / 1024}
+    return {
+        "fps": summary["fps"],
+        "frames": summary["frames"],
+        "process_s": time.perf_counter() - started,
+        "stage_ms": summary["stage_ms_per_frame"],
+        "detector_calls_per_frame": summary["detector_calls"] / max(summary["frames"], 1),
+        "peak_rss_mb": usage.ru_maxrss / 1024,
+    }
 
 
 def summarise_track_runs(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -144,6 +178,7 @@ def summarise_track_runs(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 # --- components -----------------------------------------------------------------------------
+
 
 def read_frames(source: str, count: int, step: int = 1) -> list:
     from tracker.core.types import Frame
@@ -174,7 +209,7 @@ def detector_ms(source: str, repeats: int) -> dict[str, Any]:
         for _ in range(repeats):
             for start in range(0, len(frames) - batch + 1, batch):
                 began = time.perf_counter()
-                detector.detect(frames[start:start + batch])
+                detector.detect(frames[start : start + batch])
                 times.append(1000 * (time.perf_counter() - began) / batch)
         results[f"batch_{batch}_ms_per_frame"] = spread(times)
     return results
@@ -195,8 +230,8 @@ def tracker_ms(source: str, objects: int, frames: int, detect_every: int) -> dic
     """Tracker update per frame with ``objects`` objects, detections every ``detect_every`` frames
     (on vtest frames, so image-based trackers see real pixels)."""
     from tracker.config import Settings
-    from tracker.trackers import build_tracker
     from tracker.core.types import Detections, Frame
+    from tracker.trackers import build_tracker
 
     images = [f.image for f in read_frames(source, min(frames, 200))]
     results = {}
@@ -205,8 +240,11 @@ def tracker_ms(source: str, objects: int, frames: int, detect_every: int) -> dic
         times = []
         for index, boxes in enumerate(synthetic_scene(objects, frames)):
             frame = Frame(index, index / 25.0, images[index % len(images)])
-            detections = Detections(boxes, np.full(len(boxes), 0.9, np.float32), np.zeros(len(boxes), np.int32)) \
-                if index % detect_every == 0 else None
+            detections = (
+                Detections(boxes, np.full(len(boxes), 0.9, np.float32), np.zeros(len(boxes), np.int32))
+                if index % detect_every == 0
+                else None
+            )
             began = time.perf_counter()
             tracker.update(detections, frame)
             if detections is None:
@@ -216,6 +254,7 @@ def tracker_ms(source: str, objects: int, frames: int, detect_every: int) -> dic
 
 
 # --- memory ---------------------------------------------------------------------------------
+
 
 def memory_worker(source: str, config: Path, frames: int, sample_every: int) -> None:
     """Run the pipeline on ``source`` looped until ``frames`` frames; print RSS samples as JSON."""
@@ -267,17 +306,27 @@ def memory_worker(source: str, config: Path, frames: int, sample_every: int) -> 
 
 
 def memory_run(source: str, config: Path, frames: int) -> dict[str, Any]:
-    output = subprocess.run([sys.executable, __file__, source, "--memory-worker", str(config),
-                             "--memory-frames", str(frames)], cwd=REPO, env=ENV, capture_output=True, text=True)
+    output = subprocess.run(
+        [sys.executable, __file__, source, "--memory-worker", str(config), "--memory-frames", str(frames)],
+        cwd=REPO,
+        env=ENV,
+        capture_output=True,
+        text=True,
+    )
     if output.returncode != 0:
         raise SystemExit(f"memory run failed:\n{output.stderr[-2000:]}")
     samples = {int(k): v for k, v in json.loads(output.stdout.strip().splitlines()[-1])["rss_mb_at_frame"].items()}
     first = samples.get(1000, samples[min(samples)])
-    return {"config": config.name, "frames": frames, "rss_mb_at_frame": samples,
-            "growth_mb_after_frame_1000": round(samples[max(samples)] - first, 1)}
+    return {
+        "config": config.name,
+        "frames": frames,
+        "rss_mb_at_frame": samples,
+        "growth_mb_after_frame_1000": round(samples[max(samples)] - first, 1),
+    }
 
 
 # --- report ---------------------------------------------------------------------------------
+
 
 def verdict(value: float, target: float, higher_is_better: bool = True) -> str:
     met = value >= target if higher_is_better else value <= target
@@ -290,9 +339,11 @@ def verdict(value: float, target: float, higher_is_better: bool = True) -> str:
 def table(report: dict[str, Any]) -> str:
     floor_encode = report["floors"]["decode_encode_fps"]["median"]
     floor_decode = report["floors"]["decode_fps"]["median"]
-    lines = ["| config | fps with video (min-max) | x decode+encode floor | fps no video (min-max) | "
-             "x decode floor | read / detect / track / draw / write ms | detector calls/frame | peak RSS MB |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| config | fps with video (min-max) | x decode+encode floor | fps no video (min-max) | "
+        "x decode floor | read / detect / track / draw / write ms | detector calls/frame | peak RSS MB |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for name, result in report["configs"].items():
         video, bare = result["video"], result["no_video"]
         stages = " / ".join(f"{video['stage_ms'][s]['median']:.1f}" for s in video["stage_ms"])
@@ -300,21 +351,33 @@ def table(report: dict[str, Any]) -> str:
             f"| {name} | {video['fps']['median']:.0f} ({video['fps']['min']:.0f}-{video['fps']['max']:.0f}) | "
             f"{video['fps']['median'] / floor_encode:.2f} | {bare['fps']['median']:.0f} "
             f"({bare['fps']['min']:.0f}-{bare['fps']['max']:.0f}) | {bare['fps']['median'] / floor_decode:.2f} | "
-            f"{stages} | {video['detector_calls_per_frame']:.3f} | {video['peak_rss_mb']['median']:.0f} |")
+            f"{stages} | {video['detector_calls_per_frame']:.3f} | {video['peak_rss_mb']['median']:.0f} |"
+        )
     return "\n".join(lines)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("source", help="video file (e.g. videos/vtest.avi)")
-    parser.add_argument("-c", "--config", action="append", type=Path, help="config to measure (repeatable; "
-                        "default: every configs/*.yaml)")
+    parser.add_argument(
+        "-c",
+        "--config",
+        action="append",
+        type=Path,
+        help="config to measure (repeatable; default: every configs/*.yaml)",
+    )
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (median, min, max)")
     parser.add_argument("--max-frames", type=int, help="stop each run after N frames")
-    parser.add_argument("--json", type=Path, default=REPO / "runs" / "benchmark.json", help="where to write the figures")
+    parser.add_argument(
+        "--json", type=Path, default=REPO / "runs" / "benchmark.json", help="where to write the figures"
+    )
     parser.add_argument("--skip-components", action="store_true", help="no detector/tracker micro-benchmarks")
-    parser.add_argument("--memory-frames", type=int, default=0,
-                        help="also check RSS from frame 1,000 to N of the looped source (default config)")
+    parser.add_argument(
+        "--memory-frames",
+        type=int,
+        default=0,
+        help="also check RSS from frame 1,000 to N of the looped source (default config)",
+    )
     parser.add_argument("--memory-worker", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if not Path(args.source).is_file():
@@ -329,18 +392,28 @@ def main() -> int:
             print(f"error: config not found: {config}", file=sys.stderr)
             return 2
 
-    report: dict[str, Any] = {"source": args.source, "runs": args.runs, "machine": machine(),
-                              "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                              "load_1min_at_start": round(os.getloadavg()[0], 2)}
+    report: dict[str, Any] = {
+        "source": args.source,
+        "runs": args.runs,
+        "machine": machine(),
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "load_1min_at_start": round(os.getloadavg()[0], 2),
+    }
     if load_per_core() > BUSY_LOAD:
-        print(f"WARNING: the machine is busy (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores); "
-              "these figures understate what it can do.", file=sys.stderr)
+        print(
+            f"WARNING: the machine is busy (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores); "
+            "these figures understate what it can do.",
+            file=sys.stderr,
+        )
 
     print("floors ...", file=sys.stderr)
     report["floors"] = {
-        "decode_fps": spread([r["fps"] for r in timed_runs(args.runs, lambda: decode_fps(args.source, args.max_frames))]),
-        "decode_encode_fps": spread([r["fps"] for r in timed_runs(
-            args.runs, lambda: decode_encode_fps(args.source, args.max_frames))]),
+        "decode_fps": spread(
+            [r["fps"] for r in timed_runs(args.runs, lambda: decode_fps(args.source, args.max_frames))]
+        ),
+        "decode_encode_fps": spread(
+            [r["fps"] for r in timed_runs(args.runs, lambda: decode_encode_fps(args.source, args.max_frames))]
+        ),
     }
     floor_encode = report["floors"]["decode_encode_fps"]["median"]
     report["configs"] = {}
@@ -349,30 +422,35 @@ def main() -> int:
         print(f"{config.name} ...", file=sys.stderr)
         result = {}
         for key, video in (("video", True), ("no_video", False)):
-            runs = timed_runs(args.runs, lambda: track_run(args.source, config, video, args.max_frames))
+            runs = timed_runs(args.runs, lambda c=config, v=video: track_run(args.source, c, v, args.max_frames))
             result[key] = summarise_track_runs(runs)
         result["video_fps_over_decode_encode_floor"] = round(result["video"]["fps"]["median"] / floor_encode, 3)
         result["no_video_fps_over_decode_floor"] = round(
-            result["no_video"]["fps"]["median"] / report["floors"]["decode_fps"]["median"], 3)
+            result["no_video"]["fps"]["median"] / report["floors"]["decode_fps"]["median"], 3
+        )
         report["configs"][config.name] = result
         if config.name in TARGETS:
             report["targets"][f"{config.name} fps / decode+encode floor"] = verdict(
-                result["video_fps_over_decode_encode_floor"], TARGETS[config.name])
+                result["video_fps_over_decode_encode_floor"], TARGETS[config.name]
+            )
 
     if not args.skip_components:
         print("components ...", file=sys.stderr)
         report["detector"] = detector_ms(args.source, args.runs)
         report["trackers"] = tracker_ms(args.source, objects=20, frames=300, detect_every=10)
         report["targets"]["ssdlite ms per frame (batch 1)"] = verdict(
-            report["detector"]["batch_1_ms_per_frame"]["median"], DETECTOR_TARGET_MS, higher_is_better=False)
+            report["detector"]["batch_1_ms_per_frame"]["median"], DETECTOR_TARGET_MS, higher_is_better=False
+        )
         for name, target in TRACKER_TARGET_MS.items():
             report["targets"][f"{name} tracker update ms, 20 objects"] = verdict(
-                report["trackers"][name]["ms_per_frame_between_detections"]["median"], target, higher_is_better=False)
+                report["trackers"][name]["ms_per_frame_between_detections"]["median"], target, higher_is_better=False
+            )
     if args.memory_frames:
         print(f"memory over {args.memory_frames} looped frames ...", file=sys.stderr)
         report["memory"] = memory_run(args.source, REPO / "configs" / "default.yaml", args.memory_frames)
         report["targets"]["RSS growth after frame 1,000 (MB)"] = verdict(
-            report["memory"]["growth_mb_after_frame_1000"], 5.0, higher_is_better=False)
+            report["memory"]["growth_mb_after_frame_1000"], 5.0, higher_is_better=False
+        )
 
     report["load_1min_at_end"] = round(os.getloadavg()[0], 2)
     report["busy"] = max(report["load_1min_at_start"], report["load_1min_at_end"]) / (os.cpu_count() or 1) > BUSY_LOAD
@@ -381,17 +459,25 @@ def main() -> int:
     args.json.write_text(json.dumps(report, indent=2) + "\n")
 
     floors = report["floors"]
-    print(f"\nmachine: {report['machine']['cpu']}, {report['machine']['cores']} cores; load average "
-          f"{report['load_1min_at_start']} at start, {report['load_1min_at_end']} at end")
-    print(f"floors: decode {floors['decode_fps']['median']:.0f} fps, decode+encode (mp4v) "
-          f"{floors['decode_encode_fps']['median']:.0f} fps\n")
+    print(
+        f"\nmachine: {report['machine']['cpu']}, {report['machine']['cores']} cores; load average "
+        f"{report['load_1min_at_start']} at start, {report['load_1min_at_end']} at end"
+    )
+    print(
+        f"floors: decode {floors['decode_fps']['median']:.0f} fps, decode+encode (mp4v) "
+        f"{floors['decode_encode_fps']['median']:.0f} fps\n"
+    )
     print(report["table_markdown"])
     if "detector" in report:
-        print(f"\nssdlite ms/frame: batch 1 {report['detector']['batch_1_ms_per_frame']['median']:.1f}, "
-              f"batch 4 {report['detector']['batch_4_ms_per_frame']['median']:.1f}")
+        print(
+            f"\nssdlite ms/frame: batch 1 {report['detector']['batch_1_ms_per_frame']['median']:.1f}, "
+            f"batch 4 {report['detector']['batch_4_ms_per_frame']['median']:.1f}"
+        )
         for name, figures in report["trackers"].items():
-            print(f"{name} tracker update, 20 objects: "
-                  f"{figures['ms_per_frame_between_detections']['median']:.3f} ms/frame")
+            print(
+                f"{name} tracker update, 20 objects: "
+                f"{figures['ms_per_frame_between_detections']['median']:.3f} ms/frame"
+            )
     if "memory" in report:
         print(f"RSS (MB) by frame: {report['memory']['rss_mb_at_frame']}")
     print("\ntargets:")

@@ -21,20 +21,23 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from scripts.tracking_bench import BenchmarkRow, cache_detections, configurations, run_config  # noqa: E402
 from detectors.training.paths import shared_data_dir  # noqa: E402
+from scripts.tracking_bench import BenchmarkRow, cache_detections, configurations, run_config  # noqa: E402
 from tracker.config import load_settings  # noqa: E402
 from tracker.core.errors import UserError  # noqa: E402
 from tracker.core.files import write_json_atomic  # noqa: E402
 
 DATA = shared_data_dir() or REPO.parent / "shared" / "data"
 
+
 def print_table(rows: list[BenchmarkRow]) -> None:
     print("| config | clip | HOTA | DetA | AssA | MOTA | IDF1 | IDSW | fps | detector calls |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
-        print(f"| {row.config} | {row.clip} | {row.HOTA:.3f} | {row.DetA:.3f} | {row.AssA:.3f} | {row.MOTA:.3f} | {row.IDF1:.3f} | "
-              f"{row.IDSW} | {row.fps:.1f} | {row.detector_calls}/{row.frames} |")
+        print(
+            f"| {row.config} | {row.clip} | {row.HOTA:.3f} | {row.DetA:.3f} | {row.AssA:.3f} | {row.MOTA:.3f} | {row.IDF1:.3f} | "
+            f"{row.IDSW} | {row.fps:.1f} | {row.detector_calls}/{row.frames} |"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,13 +46,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=REPO / "runs" / "cache", help="detection cache folder")
     parser.add_argument("--runs", type=Path, default=REPO / "runs" / "benchmark", help="tracker outputs")
     parser.add_argument("--only", action="append", default=[], help="configs whose name contains this")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                        help="extra override applied to every config (for tuning)")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra override applied to every config (for tuning)",
+    )
     parser.add_argument("--live", action="store_true", help="run SSDLite in the loop instead of replaying")
     parser.add_argument("--json", type=Path, help="also write the rows here")
-    parser.add_argument("--write-baseline", type=Path, metavar="JSON",
-                        help="store HOTA/MOTA/IDF1 per config and clip for the regression test "
-                             "(tests/data/tracking_baseline.json)")
+    parser.add_argument(
+        "--write-baseline",
+        type=Path,
+        metavar="JSON",
+        help="store HOTA/MOTA/IDF1 per config and clip for the regression test (tests/data/tracking_baseline.json)",
+    )
     args = parser.parse_args(argv)
     clips = sorted(p for p in args.data.iterdir() if (p / "gt" / "gt.txt").is_file()) if args.data.is_dir() else []
     if not clips:

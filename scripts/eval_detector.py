@@ -24,10 +24,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import yaml  # noqa: E402
+import yaml
 
-from tracker.core.errors import UserError  # noqa: E402
-from tracker.core.files import write_json_atomic, write_text_atomic  # noqa: E402
+from tracker.core.errors import UserError
+from tracker.core.files import write_json_atomic, write_text_atomic
 
 VEHICLE_NAMES = {"car", "motorcycle", "truck", "bus", "vehicle"}
 DATASET_CLASSES = {
@@ -48,8 +48,11 @@ def load_sequences(dataset: str, data_root: Path, every: int) -> list[list]:
     if dataset == "traffic-voc":
         return [read_voc_folder(data_root / "train" / "traffic-voc" / "test")[::every]]
     if dataset == "mot":
-        return [mot_mining_half(clip)[1][::every] for clip in sorted((data_root / "mot").iterdir())
-                if (clip / "gt" / "gt.txt").is_file()]
+        return [
+            mot_mining_half(clip)[1][::every]
+            for clip in sorted((data_root / "mot").iterdir())
+            if (clip / "gt" / "gt.txt").is_file()
+        ]
     raise UserError(f"unknown dataset '{dataset}' (choose from: traffic-voc, mot)")
 
 
@@ -78,34 +81,52 @@ def evaluate(name: str, overrides: dict, dataset: str, sequences: list[list]) ->
     for class_name, tally in tallies.items():
         precision, recall = tally.precision_recall_at(operating_score)
         covered = bool(DATASET_CLASSES[dataset][class_name] & set(detector.class_names))
-        classes[class_name] = {"ap50": tally.average_precision() if covered else None,
-                               "precision": precision if covered else None,
-                               "recall": recall if covered else None, "n_gt": tally.n_ground_truth}
+        classes[class_name] = {
+            "ap50": tally.average_precision() if covered else None,
+            "precision": precision if covered else None,
+            "recall": recall if covered else None,
+            "n_gt": tally.n_ground_truth,
+        }
     n_frames = sum(len(frames) for frames in sequences)
-    return {"detector": name, "dataset": dataset, "frames": n_frames, "min_score": operating_score,
-            "input": f"{settings.input_width}x{settings.input_height}", "settings": overrides,
-            "ms_per_frame": 1000.0 * sum(seconds) / max(len(seconds), 1), "classes": classes}
+    return {
+        "detector": name,
+        "dataset": dataset,
+        "frames": n_frames,
+        "min_score": operating_score,
+        "input": f"{settings.input_width}x{settings.input_height}",
+        "settings": overrides,
+        "ms_per_frame": 1000.0 * sum(seconds) / max(len(seconds), 1),
+        "classes": classes,
+    }
 
 
 def markdown_table(results: list[dict]) -> str:
     fmt = lambda v: "—" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.2f}"
-    lines = ["| detector | data (frames) | class (gt boxes) | AP@0.5 | precision | recall | at score | ms/frame |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| detector | data (frames) | class (gt boxes) | AP@0.5 | precision | recall | at score | ms/frame |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for result in results:
         if "error" in result:
             lines.append(f"| {result['detector']} | {result['dataset']} | not run: {result['error']} | | | | | |")
             continue
         for class_name, figures in result["classes"].items():
-            lines.append(f"| {result['detector']} | {result['dataset']} ({result['frames']}) | "
-                         f"{class_name} ({figures['n_gt']}) | {fmt(figures['ap50'])} | {fmt(figures['precision'])} | "
-                         f"{fmt(figures['recall'])} | {result['min_score']:.2f} | {result['ms_per_frame']:.1f} |")
+            lines.append(
+                f"| {result['detector']} | {result['dataset']} ({result['frames']}) | "
+                f"{class_name} ({figures['n_gt']}) | {fmt(figures['ap50'])} | {fmt(figures['precision'])} | "
+                f"{fmt(figures['recall'])} | {result['min_score']:.2f} | {result['ms_per_frame']:.1f} |"
+            )
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", type=Path, default=Path("configs/training/eval_detectors.yaml"),
-                        help="detector settings per detector name (YAML mapping)")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=Path("configs/training/eval_detectors.yaml"),
+        help="detector settings per detector name (YAML mapping)",
+    )
     parser.add_argument("--detectors", nargs="+", default=["smallervgg", "mobilenet", "ssdlite", "hog"])
     parser.add_argument("--datasets", nargs="+", default=["traffic-voc", "mot"])
     parser.add_argument("--every", type=int, default=1, help="evaluate every Nth frame (slow detectors)")

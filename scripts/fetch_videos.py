@@ -74,8 +74,9 @@ def main() -> int:
                     shutil.copyfile(found, partial)
                 print(f"{TARGET} <- {source.__name__.replace('_', ' ')}")
                 return 0
-    print("error: could not get vtest.avi (no opencv-doc package, apt-get download failed, no internet)",
-          file=sys.stderr)
+    print(
+        "error: could not get vtest.avi (no opencv-doc package, apt-get download failed, no internet)", file=sys.stderr
+    )
     return 1
 
 

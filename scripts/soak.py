@@ -23,14 +23,16 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tracker.capture import BaseSource  # noqa: E402
-from tracker.core.protocols import SourceInfo  # noqa: E402
-from tracker.config import Settings  # noqa: E402
-from tracker.builder import build_pipeline  # noqa: E402
-from tracker.outputs.assemble import build_outputs  # noqa: E402
-from tracker.outputs.layout import OutputLayout  # noqa: E402
-from tracker.core.protocols import FrameResult  # noqa: E402
-from tracker.core.types import Frame  # noqa: E402
+from tracker.builder import build_pipeline
+from tracker.capture import BaseSource
+from tracker.config import Settings
+from tracker.core.protocols import (
+    FrameResult,
+    SourceInfo,
+)
+from tracker.core.types import Frame
+from tracker.outputs.assemble import build_outputs
+from tracker.outputs.layout import OutputLayout
 
 WIDTH, HEIGHT, FPS = 320, 240, 25.0
 
@@ -54,7 +56,7 @@ class LoopedScene(BaseSource):
                 y = 20 + 60 * k
                 x1, x2 = max(x, 0), min(x + 40, WIDTH)
                 if x2 > x1:
-                    image[y:y + 80, x1:x2] = texture[:, x1 - x:x2 - x]
+                    image[y : y + 80, x1:x2] = texture[:, x1 - x : x2 - x]
             yield Frame(index, index / FPS, image)
 
 
@@ -92,13 +94,18 @@ def main() -> None:
     args = parser.parse_args()
     out = args.out or Path(tempfile.mkdtemp(prefix="soak-"))
     out.mkdir(parents=True, exist_ok=True)
-    settings = Settings.model_validate({
-        "detector": {"name": "motion", "min_area": 400},
-        "pipeline": {"detect_every": 2, "max_detect_gap_s": None, "lag_frames": 0},
-        "tracker": {"name": "centroid", "max_disappeared": 10},
-        "counting": {"lines": [{"name": "middle", "points": [[160, 0], [160, 239]]}],
-                     "zones": [{"name": "left", "polygon": [[0, 0], [100, 0], [100, 239], [0, 239]]}]},
-        "output": {"rotate_mb": 5.0}})
+    settings = Settings.model_validate(
+        {
+            "detector": {"name": "motion", "min_area": 400},
+            "pipeline": {"detect_every": 2, "max_detect_gap_s": None, "lag_frames": 0},
+            "tracker": {"name": "centroid", "max_disappeared": 10},
+            "counting": {
+                "lines": [{"name": "middle", "points": [[160, 0], [160, 239]]}],
+                "zones": [{"name": "left", "polygon": [[0, 0], [100, 0], [100, 239], [0, 239]]}],
+            },
+            "output": {"rotate_mb": 5.0},
+        }
+    )
     pipeline = build_pipeline(settings, LoopedScene(args.frames))
     outputs = build_outputs(OutputLayout(out), settings.output, pipeline.class_names, FPS, events=True)
     probe = MemoryProbe(args.every)
@@ -112,11 +119,15 @@ def main() -> None:
     assert pipeline.counter is not None
     counts = pipeline.counter.summary()
     last = max(probe.samples)
-    print(f"frames {stats.frames} fps {stats.frames / stats.wall_s:.0f} tracks {sum(stats.tracks.per_class.values())} "
-          f"crossings {counts['lines']['middle']['in_total'] + counts['lines']['middle']['out_total']} "
-          f"segments {outputs.rotation.segment + 1 if outputs.rotation else 1}")
-    print(f"rss_growth_mb {probe.samples[last][0] - probe.samples[args.baseline][0]:.1f} "
-          f"peak_growth_mb {probe.samples[last][1] - probe.samples[args.baseline][1]:.1f}")
+    print(
+        f"frames {stats.frames} fps {stats.frames / stats.wall_s:.0f} tracks {sum(stats.tracks.per_class.values())} "
+        f"crossings {counts['lines']['middle']['in_total'] + counts['lines']['middle']['out_total']} "
+        f"segments {outputs.rotation.segment + 1 if outputs.rotation else 1}"
+    )
+    print(
+        f"rss_growth_mb {probe.samples[last][0] - probe.samples[args.baseline][0]:.1f} "
+        f"peak_growth_mb {probe.samples[last][1] - probe.samples[args.baseline][1]:.1f}"
+    )
 
 
 if __name__ == "__main__":

@@ -47,9 +47,10 @@ def configurations() -> dict[str, tuple[str, dict]]:
     configs = {f"{name}.yaml": (name, {}) for name in PERSON_CONFIGS}
     for tracker, overrides in TRACKER_VARIANTS.items():
         for every in (1, 5):
-            configs[f"{tracker} every {every}"] = ("default",
-                                                   {**overrides, "pipeline.detect_every": every,
-                                                    "pipeline.max_detect_gap_s": None})
+            configs[f"{tracker} every {every}"] = (
+                "default",
+                {**overrides, "pipeline.detect_every": every, "pipeline.max_detect_gap_s": None},
+            )
     for every in (1, 5):
         config_file, overrides = configs[f"bytetrack every {every}"]
         configs[f"bytetrack every {every} no lag"] = (config_file, {**overrides, "pipeline.lag_frames": 0})
@@ -97,8 +98,7 @@ def cache_detections(sequence: Path, cache_dir: Path, input_size: tuple[int, int
     cache of the same detector code and model is reused."""
     from detectors.ssdlite import SSDLiteDetector
 
-    folder = cache_dir / (f"{sequence.name}-ssdlite-{input_size[0]}x{input_size[1]}-"
-                          f"{detector_fingerprint(input_size)}")
+    folder = cache_dir / (f"{sequence.name}-ssdlite-{input_size[0]}x{input_size[1]}-{detector_fingerprint(input_size)}")
     det_file = folder / "det.txt"
     if det_file.is_file() and (folder / "timing.json").is_file():
         return det_file
@@ -112,8 +112,7 @@ def cache_detections(sequence: Path, cache_dir: Path, input_size: tuple[int, int
             times.append(time.perf_counter() - start)
             rows += format_rows(frame.index + 1, [-1] * len(detections), detections.xyxy, detections.scores)
     steady = sorted(times[1:] or times)  # the first call traces the graph
-    write_json_atomic(folder / "timing.json", {"detect_ms": 1000 * steady[len(steady) // 2],
-                                               "frames": len(times)})
+    write_json_atomic(folder / "timing.json", {"detect_ms": 1000 * steady[len(steady) // 2], "frames": len(times)})
     write_text_atomic(det_file, "".join(rows))
     return det_file
 
@@ -124,8 +123,9 @@ def detect_ms(det_file: Path) -> float:
     return float(json.loads((det_file.parent / "timing.json").read_text())["detect_ms"])
 
 
-def run_config(sequence: Path, settings: Settings, det_file: Path | None, out_dir: Path,
-               config_name: str) -> BenchmarkRow:
+def run_config(
+    sequence: Path, settings: Settings, det_file: Path | None, out_dir: Path, config_name: str
+) -> BenchmarkRow:
     """Track ``sequence`` with ``settings`` (detections replayed from ``det_file`` through the
     ``motfile`` detector with the config's own ``min_score``, or the configured detector when
     ``det_file`` is None) and score ``out_dir/tracks.txt`` with TrackEval."""
@@ -145,7 +145,16 @@ def run_config(sequence: Path, settings: Settings, det_file: Path | None, out_di
     else:
         seconds = stats.timer.seconds["track"] + stats.timer.seconds["detect"]
     metrics = evaluate_sequence(sequence, out_dir / "tracks.txt").metrics
-    return BenchmarkRow(sequence.name, config_name, round(metrics.HOTA, 4), round(metrics.DetA, 4),
-                        round(metrics.AssA, 4), round(metrics.MOTA, 4),
-                        round(metrics.IDF1, 4), int(metrics.IDSW), round(stats.frames / max(seconds, 1e-9), 1),
-                        stats.detector_calls, stats.frames)
+    return BenchmarkRow(
+        sequence.name,
+        config_name,
+        round(metrics.HOTA, 4),
+        round(metrics.DetA, 4),
+        round(metrics.AssA, 4),
+        round(metrics.MOTA, 4),
+        round(metrics.IDF1, 4),
+        int(metrics.IDSW),
+        round(stats.frames / max(seconds, 1e-9), 1),
+        stats.detector_calls,
+        stats.frames,
+    )

@@ -13,14 +13,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from detectors.training.cli import parse_common_args, report_user_errors  # noqa: E402
+from detectors.training.cli import parse_common_args, report_user_errors
 
 VEHICLE_CLASSES = ("car", "motorcycle", "truck")
 
 
 def train(config: Path, overrides: dict) -> None:
-    import numpy as np
     import keras
+    import numpy as np
 
     from detectors.keras_runtime import write_metadata
     from detectors.nets import mobilenet_centernet
@@ -42,17 +42,28 @@ def train(config: Path, overrides: dict) -> None:
     val_items = [items[i] for i in order[:n_val]]
     train_items = [items[i] for i in order[n_val:]]
     if settings.subset:
-        train_items, val_items = train_items[:settings.subset], val_items[:settings.subset]
+        train_items, val_items = train_items[: settings.subset], val_items[: settings.subset]
     print(f"{len(train_items)} training frames, {len(val_items)} validation frames")
 
     input_hw = (settings.input_height, settings.input_width)
     n_classes = len(VEHICLE_CLASSES)
-    train_ds = centernet.make_dataset(*centernet.cache_frames(train_items, VEHICLE_CLASSES, settings.cache_width),
-                                      (settings.train_crop, settings.train_crop), n_classes, settings.batch_size,
-                                      augment=True, seed=settings.seed,
-                                      source_per_output=settings.cache_width / settings.input_width)
-    val_ds = centernet.make_dataset(*centernet.cache_frames(val_items, VEHICLE_CLASSES, settings.cache_width),
-                                    input_hw, n_classes, settings.batch_size, augment=False, seed=settings.seed)
+    train_ds = centernet.make_dataset(
+        *centernet.cache_frames(train_items, VEHICLE_CLASSES, settings.cache_width),
+        (settings.train_crop, settings.train_crop),
+        n_classes,
+        settings.batch_size,
+        augment=True,
+        seed=settings.seed,
+        source_per_output=settings.cache_width / settings.input_width,
+    )
+    val_ds = centernet.make_dataset(
+        *centernet.cache_frames(val_items, VEHICLE_CLASSES, settings.cache_width),
+        input_hw,
+        n_classes,
+        settings.batch_size,
+        augment=False,
+        seed=settings.seed,
+    )
 
     # Trained on crops, validated on whole frames: one model with free input size.
     model = mobilenet_centernet(None, None, n_classes, settings.alpha, settings.head_channels)
@@ -61,24 +72,40 @@ def train(config: Path, overrides: dict) -> None:
             raise UserError(f"init_weights not found: {settings.init_weights}")
         model.set_weights(keras.models.load_model(settings.init_weights, compile=False).get_weights())
     schedule = keras.optimizers.schedules.CosineDecay(
-        settings.learning_rate, decay_steps=settings.epochs * settings.steps_per_epoch, alpha=0.05)
+        settings.learning_rate, decay_steps=settings.epochs * settings.steps_per_epoch, alpha=0.05
+    )
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss=centernet.centernet_loss(n_classes))
     run_dir = settings.log_dir / settings.name
-    history = model.fit(train_ds, validation_data=val_ds, epochs=settings.epochs,
-                        steps_per_epoch=settings.steps_per_epoch, verbose=2,
-                        callbacks=standard_callbacks(run_dir / "tensorboard", run_dir / "best.keras",
-                                                     settings.patience, settings.max_minutes))
+    history = model.fit(
+        train_ds,
+        validation_data=val_ds,
+        epochs=settings.epochs,
+        steps_per_epoch=settings.steps_per_epoch,
+        verbose=2,
+        callbacks=standard_callbacks(
+            run_dir / "tensorboard", run_dir / "best.keras", settings.patience, settings.max_minutes
+        ),
+    )
     best_weights(model, run_dir / "best.keras")
     out = settings.output_dir
     deployed = mobilenet_centernet(*input_hw, n_classes, settings.alpha, settings.head_channels)
     deployed.set_weights(model.get_weights())
-    export_model(deployed, out / f"{settings.name}.keras",
-                 out / f"{settings.name}.tflite" if settings.export_tflite else None)
-    write_metadata(out / f"{settings.name}.json", {
-        "classes": list(VEHICLE_CLASSES), "input_width": settings.input_width,
-        "input_height": settings.input_height, "alpha": settings.alpha,
-        "head_channels": settings.head_channels, "output_stride": centernet.OUTPUT_STRIDE,
-        "input": "RGB float32 0..255", "trained_with": settings.model_dump(mode="json")})
+    export_model(
+        deployed, out / f"{settings.name}.keras", out / f"{settings.name}.tflite" if settings.export_tflite else None
+    )
+    write_metadata(
+        out / f"{settings.name}.json",
+        {
+            "classes": list(VEHICLE_CLASSES),
+            "input_width": settings.input_width,
+            "input_height": settings.input_height,
+            "alpha": settings.alpha,
+            "head_channels": settings.head_channels,
+            "output_stride": centernet.OUTPUT_STRIDE,
+            "input": "RGB float32 0..255",
+            "trained_with": settings.model_dump(mode="json"),
+        },
+    )
     save_curves(history.history, out / f"{settings.name}_curves.png", "mobilenet (CenterNet) on traffic-voc")
     print(f"wrote {out / settings.name}.keras")
 

@@ -56,5 +56,12 @@ def tud_campus(shared_data: Path) -> Path:
 def run_cli(*args: str, timeout: float = 600, **popen: object) -> subprocess.CompletedProcess:
     """Run ``python -m tracker ARGS`` as a user would, from the repository root."""
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    return subprocess.run([sys.executable, "-m", "tracker", *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=timeout, **popen)
+    return subprocess.run(
+        [sys.executable, "-m", "tracker", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        **popen,
+    )

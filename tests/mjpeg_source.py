@@ -15,7 +15,7 @@ from pathlib import Path
 import cv2
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tracker.mjpeg import MjpegServer  # noqa: E402
+from tracker.mjpeg import MjpegServer
 
 
 def main() -> None:

@@ -37,8 +37,9 @@ def background(width: int = 320, height: int = 240) -> np.ndarray:
     return cv2.GaussianBlur(cv2.resize(noise, (width, height), interpolation=cv2.INTER_LINEAR), (9, 9), 0)
 
 
-def render(objects: list[MovingBox], t: int, hidden: set[int] = frozenset(),
-           size: tuple[int, int] = (320, 240)) -> Frame:
+def render(
+    objects: list[MovingBox], t: int, hidden: set[int] = frozenset(), size: tuple[int, int] = (320, 240)
+) -> Frame:
     """Frame ``t`` with every object not in ``hidden`` pasted on a fixed background."""
     image = background(*size)
     for i, obj in enumerate(objects):
@@ -48,7 +49,7 @@ def render(objects: list[MovingBox], t: int, hidden: set[int] = frozenset(),
         tex = obj.texture()
         ix1, iy1, ix2, iy2 = max(x1, 0), max(y1, 0), min(x2, size[0]), min(y2, size[1])
         if ix2 > ix1 and iy2 > iy1:
-            image[iy1:iy2, ix1:ix2] = tex[iy1 - y1:iy2 - y1, ix1 - x1:ix2 - x1]
+            image[iy1:iy2, ix1:ix2] = tex[iy1 - y1 : iy2 - y1, ix1 - x1 : ix2 - x1]
     return Frame(t, t / 25.0, image)
 
 
@@ -56,8 +57,9 @@ def detections_at(objects: list[MovingBox], t: int, hidden: set[int] = frozenset
     visible = [i for i in range(len(objects)) if i not in hidden]
     if not visible:
         return Detections.empty()
-    return Detections(np.stack([objects[i].box(t) for i in visible]), np.full(len(visible), 0.9),
-                      np.zeros(len(visible), np.int32))
+    return Detections(
+        np.stack([objects[i].box(t) for i in visible]), np.full(len(visible), 0.9), np.zeros(len(visible), np.int32)
+    )
 
 
 def write_clip(path: Path, objects: list[MovingBox], frames: int, fps: float = 25.0) -> None:
@@ -66,7 +68,7 @@ def write_clip(path: Path, objects: list[MovingBox], frames: int, fps: float = 2
     rows = []
     for t in range(frames):
         writer.write(render(objects, t).image)
-        for (x1, y1, x2, y2) in detections_at(objects, t).xyxy:
+        for x1, y1, x2, y2 in detections_at(objects, t).xyxy:
             rows.append(f"{t + 1},-1,{x1:.1f},{y1:.1f},{x2 - x1:.1f},{y2 - y1:.1f},0.9,-1,-1,-1")
     writer.release()
     (path.parent / "det.txt").write_text("\n".join(rows) + "\n")

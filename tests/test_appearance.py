@@ -6,18 +6,18 @@ from __future__ import annotations
 import numpy as np
 
 from tests.synthetic import MovingBox, background, detections_at, render
+from tracker.core.types import Detections, Frame, Tracks
 from tracker.trackers import build_tracker, tracker_settings
 from tracker.trackers.appearance import AppearanceModel, bhattacharyya_distance, color_histograms
 from tracker.trackers.association import ByteTrack, TrackTable
 from tracker.trackers.costs import iou_distance_cost
-from tracker.core.types import Detections, Frame, Tracks
 
 
 def _two_people() -> np.ndarray:
     image = background()
-    image[40:120, 20:60] = (0, 0, 200)     # red top
-    image[120:200, 20:60] = (200, 0, 0)    # blue trousers
-    image[40:120, 200:240] = (0, 200, 0)   # green top
+    image[40:120, 20:60] = (0, 0, 200)  # red top
+    image[120:200, 20:60] = (200, 0, 0)  # blue trousers
+    image[40:120, 200:240] = (0, 200, 0)  # green top
     image[120:200, 200:240] = (0, 200, 200)  # yellow trousers
     return image
 
@@ -42,8 +42,13 @@ def test_a_box_outside_the_image_has_no_feature_and_updates_nothing() -> None:
 
 
 def _lost_track_near_a_box(track_feature: np.ndarray, det_feature: np.ndarray, gate: float | None):
-    tracks = TrackTable(np.array([[0, 0, 10, 20]], np.float32), np.zeros(1, np.int32), np.array([False]),
-                        np.array([True]), appearance=track_feature[None])
+    tracks = TrackTable(
+        np.array([[0, 0, 10, 20]], np.float32),
+        np.zeros(1, np.int32),
+        np.array([False]),
+        np.array([True]),
+        appearance=track_feature[None],
+    )
     detections = Detections(np.array([[1, 0, 11, 20]], np.float32), [0.9], [0])
     return ByteTrack(iou_distance_cost, 1.0, 0.5, appearance_gate=gate).assign(tracks, detections, det_feature[None])
 
@@ -71,7 +76,9 @@ def test_a_stranger_in_a_lost_tracks_prediction_gets_a_new_id() -> None:
         for t in range(22):
             scene = [walker] if t < 10 else [stranger] if t >= 14 else []
             image = render(scene, t).image if scene else background()
-            tracks = Tracks.from_snapshots(tracker.update(detections_at(scene, t) if scene else Detections.empty(), Frame(t, t / 25, image)))
+            tracks = Tracks.from_snapshots(
+                tracker.update(detections_at(scene, t) if scene else Detections.empty(), Frame(t, t / 25, image))
+            )
             if t >= 16:
                 stranger_ids |= {int(i) for i in tracks.ids}
         ids[gate] = stranger_ids

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
-import cv2
 
 from tests.conftest import run_cli
 
@@ -31,15 +31,15 @@ def tiny_clip(tmp_path: Path) -> Path:
 
 
 def test_missing_source(tmp_path: Path) -> None:
-    assert_one_line_error(run_cli("track", str(tmp_path / "nope.mp4"), "-o", str(tmp_path / "out")),
-                          "source not found", "nope.mp4")
+    assert_one_line_error(
+        run_cli("track", str(tmp_path / "nope.mp4"), "-o", str(tmp_path / "out")), "source not found", "nope.mp4"
+    )
 
 
 def test_folder_without_images(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     (tmp_path / "empty" / "notes.txt").write_text("no frames here")
-    assert_one_line_error(run_cli("track", str(tmp_path / "empty"), "-o", str(tmp_path / "out")),
-                          "no images")
+    assert_one_line_error(run_cli("track", str(tmp_path / "empty"), "-o", str(tmp_path / "out")), "no images")
 
 
 def test_corrupt_video(tmp_path: Path) -> None:
@@ -54,32 +54,38 @@ def test_text_file_as_video(tmp_path: Path) -> None:
     assert_one_line_error(run_cli("track", str(text), "-o", str(tmp_path / "out")), "clip.avi")
 
 
-@pytest.mark.parametrize(("yaml_text", "fragments"), [
-    ("tracker:\n  max_dissapeared: 5\n", ("unknown key", "tracker.max_dissapeared", "bad.yaml")),
-    ("pipeline:\n  detect_every: often\n", ("pipeline.detect_every", "bad.yaml")),
-    ("pipeline:\n  detect_every: 0\n", ("pipeline.detect_every", "bad.yaml")),
-    ("detector: [ssdlite\n", ("not valid YAML", "bad.yaml")),
-    ("- just\n- a list\n", ("bad.yaml", "mapping")),
-])
+@pytest.mark.parametrize(
+    ("yaml_text", "fragments"),
+    [
+        ("tracker:\n  max_dissapeared: 5\n", ("unknown key", "tracker.max_dissapeared", "bad.yaml")),
+        ("pipeline:\n  detect_every: often\n", ("pipeline.detect_every", "bad.yaml")),
+        ("pipeline:\n  detect_every: 0\n", ("pipeline.detect_every", "bad.yaml")),
+        ("detector: [ssdlite\n", ("not valid YAML", "bad.yaml")),
+        ("- just\n- a list\n", ("bad.yaml", "mapping")),
+    ],
+)
 def test_bad_config(tmp_path: Path, tiny_clip: Path, yaml_text: str, fragments: tuple[str, ...]) -> None:
     config = tmp_path / "bad.yaml"
     config.write_text(yaml_text)
-    assert_one_line_error(run_cli("track", str(tiny_clip), "-o", str(tmp_path / "out"), "-c", str(config)),
-                          *fragments)
+    assert_one_line_error(run_cli("track", str(tiny_clip), "-o", str(tmp_path / "out"), "-c", str(config)), *fragments)
 
 
 def test_missing_config(tmp_path: Path, tiny_clip: Path) -> None:
-    assert_one_line_error(run_cli("track", str(tiny_clip), "-o", str(tmp_path / "o"), "-c", "nope.yaml"),
-                          "config file not found")
+    assert_one_line_error(
+        run_cli("track", str(tiny_clip), "-o", str(tmp_path / "o"), "-c", "nope.yaml"), "config file not found"
+    )
 
 
-@pytest.mark.parametrize(("flags", "fragment"), [
-    (("--detector", "yolo"), "unknown detector 'yolo'"),
-    (("--tracker", "magic"), "unknown tracker 'magic'"),
-    (("--set", "tracker.max_disappeared=lots"), "tracker.max_disappeared"),
-    (("--set", "nonsense"), "KEY=VALUE"),
-    (("--detector", "motfile"), "det.txt"),
-])
+@pytest.mark.parametrize(
+    ("flags", "fragment"),
+    [
+        (("--detector", "yolo"), "unknown detector 'yolo'"),
+        (("--tracker", "magic"), "unknown tracker 'magic'"),
+        (("--set", "tracker.max_disappeared=lots"), "tracker.max_disappeared"),
+        (("--set", "nonsense"), "KEY=VALUE"),
+        (("--detector", "motfile"), "det.txt"),
+    ],
+)
 def test_bad_options(tmp_path: Path, tiny_clip: Path, flags: tuple[str, ...], fragment: str) -> None:
     assert_one_line_error(run_cli("track", str(tiny_clip), "-o", str(tmp_path / "out"), *flags), fragment)
 

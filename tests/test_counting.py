@@ -7,19 +7,25 @@ import numpy as np
 import pytest
 
 from tracker.config import CountingSettings
-from tracker.counting import LineZoneCounter, segments_intersect
 from tracker.core.types import Frame, Tracks
+from tracker.counting import LineZoneCounter, segments_intersect
 
 IMAGE = np.zeros((240, 320, 3), np.uint8)
 CLASSES = ("person", "car")
 
 
-def counter(lines=(), zones=(), k: int = 3, anchor: str = "center", at_end: bool = True,
-            forget_after: int = 1) -> LineZoneCounter:
-    settings = CountingSettings.model_validate({
-        "lines": [{"name": n, "points": p} for n, p in lines],
-        "zones": [{"name": n, "polygon": p} for n, p in zones],
-        "anchor": anchor, "min_frames_each_side": k, "count_at_track_end": at_end})
+def counter(
+    lines=(), zones=(), k: int = 3, anchor: str = "center", at_end: bool = True, forget_after: int = 1
+) -> LineZoneCounter:
+    settings = CountingSettings.model_validate(
+        {
+            "lines": [{"name": n, "points": p} for n, p in lines],
+            "zones": [{"name": n, "polygon": p} for n, p in zones],
+            "anchor": anchor,
+            "min_frames_each_side": k,
+            "count_at_track_end": at_end,
+        }
+    )
     return LineZoneCounter(settings, CLASSES, forget_after=forget_after)
 
 
@@ -31,8 +37,9 @@ def tracks_at(points: dict[int, tuple[float, float]], class_id: int = 0) -> Trac
     return Tracks(np.array(ids), np.array(xyxy).reshape(-1, 4), np.ones(n), np.full(n, class_id), np.ones(n, bool))
 
 
-def run(c: LineZoneCounter, paths: dict[int, list[tuple[float, float]]], class_id: int = 0,
-        fps: float = 10.0) -> list[dict]:
+def run(
+    c: LineZoneCounter, paths: dict[int, list[tuple[float, float]]], class_id: int = 0, fps: float = 10.0
+) -> list[dict]:
     """Feed each track's path frame by frame (a track is absent once its path ends), then end the run."""
     events = []
     length = max(len(p) for p in paths.values())
@@ -51,9 +58,9 @@ HORIZONTAL = ("door", [[100, 100], [200, 100]])  # drawn left to right: moving d
 
 def test_segment_intersection_basics() -> None:
     assert segments_intersect((150, 90), (150, 110), (100, 100), (200, 100))
-    assert not segments_intersect((250, 90), (250, 110), (100, 100), (200, 100))   # the extension only
-    assert segments_intersect((200, 90), (200, 110), (100, 100), (200, 100))       # through an end point
-    assert not segments_intersect((150, 90), (150, 99), (100, 100), (200, 100))    # stops short
+    assert not segments_intersect((250, 90), (250, 110), (100, 100), (200, 100))  # the extension only
+    assert segments_intersect((200, 90), (200, 110), (100, 100), (200, 100))  # through an end point
+    assert not segments_intersect((150, 90), (150, 99), (100, 100), (200, 100))  # stops short
 
 
 def test_crossing_down_counts_in_and_up_counts_out() -> None:
@@ -68,8 +75,13 @@ def test_crossing_down_counts_in_and_up_counts_out() -> None:
 
 def test_crossing_the_extension_never_counts() -> None:
     c = counter([HORIZONTAL])
-    events = run(c, {1: walk((250, 60), (250, 140), 9),     # beside the segment, across its extension
-                     2: walk((50, 140), (50, 60), 9)})      # the other side's extension
+    events = run(
+        c,
+        {
+            1: walk((250, 60), (250, 140), 9),  # beside the segment, across its extension
+            2: walk((50, 140), (50, 60), 9),
+        },
+    )  # the other side's extension
     assert events == []
     assert c.summary()["lines"]["door"]["in_total"] == 0
 
@@ -180,13 +192,21 @@ def test_wall_time_appears_in_events() -> None:
     assert ".350" in events[0]["wall_time"]
 
 
-@pytest.mark.parametrize("counting, message", [
-    ({"lines": [{"name": "a", "points": [[1, 2]]}]}, "at least 2 items"),
-    ({"lines": [{"name": "a", "points": [[1, 2], [1, 2]]}]}, "its two points are the same"),
-    ({"lines": [{"name": "a", "points": [[1, 2], [1, 3]]}], "zones": [{"name": "a", "polygon": [[0, 0], [1, 0], [1, 1]]}]},
-     "a used twice"),
-    ({"anchor": "top"}, "counting.anchor"),
-])
+@pytest.mark.parametrize(
+    "counting, message",
+    [
+        ({"lines": [{"name": "a", "points": [[1, 2]]}]}, "at least 2 items"),
+        ({"lines": [{"name": "a", "points": [[1, 2], [1, 2]]}]}, "its two points are the same"),
+        (
+            {
+                "lines": [{"name": "a", "points": [[1, 2], [1, 3]]}],
+                "zones": [{"name": "a", "polygon": [[0, 0], [1, 0], [1, 1]]}],
+            },
+            "a used twice",
+        ),
+        ({"anchor": "top"}, "counting.anchor"),
+    ],
+)
 def test_bad_counting_config_is_one_clear_error(tmp_path, counting: dict, message: str) -> None:
     import yaml
 

@@ -25,12 +25,17 @@ def crossing_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def write_config(folder: Path, output: dict | None = None) -> Path:
     config = {
-        "detector": {"name": "motfile"}, "tracker": {"name": "centroid"}, "pipeline": {"detect_every": 2},
+        "detector": {"name": "motfile"},
+        "tracker": {"name": "centroid"},
+        "pipeline": {"detect_every": 2},
         "counting": {
-            "lines": [{"name": "gate", "points": [[160, 0], [160, 239]]},
-                      {"name": "short", "points": [[160, 0], [160, 60]]}],   # only its extension is crossed
+            "lines": [
+                {"name": "gate", "points": [[160, 0], [160, 239]]},
+                {"name": "short", "points": [[160, 0], [160, 60]]},
+            ],  # only its extension is crossed
             "zones": [{"name": "middle", "polygon": [[120, 0], [200, 0], [200, 239], [120, 239]]}],
-            "min_frames_each_side": 3},
+            "min_frames_each_side": 3,
+        },
         "output": output or {},
     }
     path = folder / "count.yaml"
@@ -41,8 +46,18 @@ def write_config(folder: Path, output: dict | None = None) -> Path:
 def track_crossing(folder: Path, clip: Path, output: dict | None = None) -> Path:
     """``tracker track`` on the crossing clip with the counting config; returns the output folder."""
     out = folder / "out"
-    result = run_cli("track", str(clip), "-o", str(out), "-q", "-c", str(write_config(folder, output)),
-                     "--det-file", str(clip.parent / "det.txt"), timeout=120)
+    result = run_cli(
+        "track",
+        str(clip),
+        "-o",
+        str(out),
+        "-q",
+        "-c",
+        str(write_config(folder, output)),
+        "--det-file",
+        str(clip.parent / "det.txt"),
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     return out
 
@@ -94,7 +109,9 @@ def test_rotation_by_size(tmp_path: Path, crossing_clip: Path) -> None:
     out = track_crossing(tmp_path, crossing_clip, {"rotate_mb": 0.05})
     segments = sorted(out.glob("annotated.*.mp4"))
     assert len(segments) >= 2
-    rows = sum(len((out / p.name.replace("annotated", "tracks").replace(".mp4", ".txt")).read_text().splitlines())
-               for p in segments)
+    rows = sum(
+        len((out / p.name.replace("annotated", "tracks").replace(".mp4", ".txt")).read_text().splitlines())
+        for p in segments
+    )
     # every detection shows: the output lag shows each track from its first detection, none lost at a rollover
     assert rows == len((crossing_clip.parent / "det.txt").read_text().splitlines())

@@ -45,11 +45,12 @@ def test_an_intact_video_reads_every_frame_without_a_warning(clips: dict[str, Pa
     assert end_reason is None and "warning" not in capsys.readouterr().err
 
 
-def test_a_damaged_middle_is_read_past_with_frame_numbers_kept_in_step(clips: dict[str, Path], tmp_path: Path,
-                                                                      capsys) -> None:
+def test_a_damaged_middle_is_read_past_with_frame_numbers_kept_in_step(
+    clips: dict[str, Path], tmp_path: Path, capsys
+) -> None:
     data = bytearray(clips["mp4"].read_bytes())
     middle, length = len(data) // 2, len(data) // 20
-    data[middle:middle + length] = bytes(length)  # 5% zeroed: the decoder fails on a dozen frames
+    data[middle : middle + length] = bytes(length)  # 5% zeroed: the decoder fails on a dozen frames
     damaged = tmp_path / "damaged.mp4"
     damaged.write_bytes(bytes(data))
     frames, stats, end_reason = read_all(damaged)
@@ -59,9 +60,16 @@ def test_a_damaged_middle_is_read_past_with_frame_numbers_kept_in_step(clips: di
     assert all(f.time_s == pytest.approx(f.index / 25.0) for f in frames)
     # the last frame is the scene's last frame, not the one its read count would name
     last = frames[-1].image.astype(int)
-    assert np.abs(last - render(SCENE, FRAMES - 1).image).mean() < np.abs(last - render(SCENE, len(frames) - 1).image).mean()
-    assert stats == {"frames_expected": FRAMES, "frames_read": len(frames), "frames_skipped": FRAMES - len(frames),
-                     "truncated": True}
+    assert (
+        np.abs(last - render(SCENE, FRAMES - 1).image).mean()
+        < np.abs(last - render(SCENE, len(frames) - 1).image).mean()
+    )
+    assert stats == {
+        "frames_expected": FRAMES,
+        "frames_read": len(frames),
+        "frames_skipped": FRAMES - len(frames),
+        "truncated": True,
+    }
     assert end_reason is None  # it reached the container's end
     warnings = [line for line in capsys.readouterr().err.splitlines() if line.startswith("warning:")]
     assert len(warnings) == 1 and f"{len(frames)} of {FRAMES} frames" in warnings[0]
@@ -70,15 +78,26 @@ def test_a_damaged_middle_is_read_past_with_frame_numbers_kept_in_step(clips: di
 def test_a_truncated_video_warns_and_ends_the_run_as_truncated(clips: dict[str, Path], tmp_path: Path) -> None:
     data = clips["avi"].read_bytes()
     cut = tmp_path / "cut.avi"
-    cut.write_bytes(data[:len(data) * 2 // 5])  # `head -c`: the last 60% of the frames are gone
+    cut.write_bytes(data[: len(data) * 2 // 5])  # `head -c`: the last 60% of the frames are gone
     frames, stats, end_reason = read_all(cut)
     assert 50 < len(frames) < 100 and [f.index for f in frames] == list(range(len(frames)))
     assert stats == {"frames_expected": FRAMES, "frames_read": len(frames), "frames_skipped": 0, "truncated": True}
     assert end_reason == "source_truncated"
 
     out = tmp_path / "out"
-    result = run_cli("track", str(cut), "-o", str(out), "-q", "--no-video", "--detector", "motion",
-                     "--tracker", "centroid", timeout=300)
+    result = run_cli(
+        "track",
+        str(cut),
+        "-o",
+        str(out),
+        "-q",
+        "--no-video",
+        "--detector",
+        "motion",
+        "--tracker",
+        "centroid",
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
     expected = f"warning: {cut}: read {len(frames)} of {FRAMES} frames its container lists (truncated or damaged video)"

@@ -29,16 +29,22 @@ BUILDERS = {
     "motion": "from detectors.motion import MotionDetector\ndetector = MotionDetector()",
     "motfile": "from detectors.motfile import MOTFileDetector\ndetector = MOTFileDetector(det_file)",
     "ssdlite": "from detectors.ssdlite import SSDLiteDetector\ndetector = SSDLiteDetector()",
-    "mobilenet": ("from detectors.keras_runtime import WEIGHTS_DIR\n"
-                  "from detectors.mobilenet import MobileNetDetector\n"
-                  "detector = MobileNetDetector(WEIGHTS_DIR / 'mobilenet.keras', (320, 192))"),
-    "smallervgg": ("from detectors.keras_runtime import WEIGHTS_DIR\n"
-                   "from detectors.smallervgg import SmallerVGGDetector\n"
-                   "detector = SmallerVGGDetector(WEIGHTS_DIR / 'smallervgg.keras', (480, 270))"),
-    "smallervgg-motion": ("from detectors.keras_runtime import WEIGHTS_DIR\n"
-                          "from detectors.smallervgg import SmallerVGGDetector\n"
-                          "detector = SmallerVGGDetector(WEIGHTS_DIR / 'smallervgg.keras', (480, 270), "
-                          "candidates='motion')"),
+    "mobilenet": (
+        "from detectors.keras_runtime import WEIGHTS_DIR\n"
+        "from detectors.mobilenet import MobileNetDetector\n"
+        "detector = MobileNetDetector(WEIGHTS_DIR / 'mobilenet.keras', (320, 192))"
+    ),
+    "smallervgg": (
+        "from detectors.keras_runtime import WEIGHTS_DIR\n"
+        "from detectors.smallervgg import SmallerVGGDetector\n"
+        "detector = SmallerVGGDetector(WEIGHTS_DIR / 'smallervgg.keras', (480, 270))"
+    ),
+    "smallervgg-motion": (
+        "from detectors.keras_runtime import WEIGHTS_DIR\n"
+        "from detectors.smallervgg import SmallerVGGDetector\n"
+        "detector = SmallerVGGDetector(WEIGHTS_DIR / 'smallervgg.keras', (480, 270), "
+        "candidates='motion')"
+    ),
 }
 
 # Runs each size alone, twice, then all sizes as one batch; prints every frame's boxes as JSON.
@@ -62,8 +68,14 @@ def detect_in_subprocess(name: str, sizes: list[tuple[int, int]], tmp_path: Path
     det_file = tmp_path / "det.txt"
     det_file.write_text("2,-1,10,20,30,60,0.9,-1,-1,-1\n")  # one box on the second frame
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(REPO)}
-    result = subprocess.run([sys.executable, "-c", SCRIPT.format(build=BUILDERS[name]), str(det_file),
-                             json.dumps(sizes)], cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT.format(build=BUILDERS[name]), str(det_file), json.dumps(sizes)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, f"{name} crashed (exit {result.returncode}): {result.stderr[-2000:]}"
     boxes = [np.asarray(b, np.float32).reshape(-1, 4) for b in json.loads(result.stdout.splitlines()[-1])]
     return result, boxes
@@ -76,8 +88,10 @@ def warnings_in(stderr: str) -> list[str]:
 TENSORFLOW_DETECTORS = {"ssdlite", "mobilenet", "smallervgg", "smallervgg-motion"}  # ~10 s+ each to start
 
 
-@pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.slow) if name in TENSORFLOW_DETECTORS
-                                  else name for name in sorted(BUILDERS)])
+@pytest.mark.parametrize(
+    "name",
+    [pytest.param(name, marks=pytest.mark.slow) if name in TENSORFLOW_DETECTORS else name for name in sorted(BUILDERS)],
+)
 def test_tiny_frames_give_boxes_inside_the_frame_and_at_most_one_warning(name: str, tmp_path: Path) -> None:
     result, boxes = detect_in_subprocess(name, TINY_SIZES, tmp_path)
     sizes = TINY_SIZES * 3

@@ -12,8 +12,10 @@ from tests.conftest import SHARED_DATA, require
 
 
 def shared_mot() -> Path:
-    require(SHARED_DATA is not None and (SHARED_DATA / "mot" / "TUD-Campus" / "gt" / "gt.txt").is_file(),
-            "shared data mot/TUD-Campus not found (../shared/data)")
+    require(
+        SHARED_DATA is not None and (SHARED_DATA / "mot" / "TUD-Campus" / "gt" / "gt.txt").is_file(),
+        "shared data mot/TUD-Campus not found (../shared/data)",
+    )
     return SHARED_DATA / "mot"
 
 
@@ -25,16 +27,14 @@ def cli(argv: list[str]) -> int:
 def det_as_tracks(clip: Path, out: Path) -> Path:
     """The clip's public detections with a new track id on every row (no association)."""
     lines = (clip / "det" / "det.txt").read_text().split()
-    out.write_text("".join(f"{l.split(',', 2)[0]},{n},{l.split(',', 2)[2]}\n"
-                           for n, l in enumerate(lines, start=1)))
+    out.write_text("".join(f"{l.split(',', 2)[0]},{n},{l.split(',', 2)[2]}\n" for n, l in enumerate(lines, start=1)))
     return out
 
 
 def test_gt_against_itself_scores_one(tmp_path, capsys):
     clip = shared_mot() / "TUD-Campus"
     out = tmp_path / "result.json"
-    assert cli(["eval", "--gt", str(clip), "--pred", str(clip / "gt" / "gt.txt"),
-                "--json", str(out)]) == 0
+    assert cli(["eval", "--gt", str(clip), "--pred", str(clip / "gt" / "gt.txt"), "--json", str(out)]) == 0
     table = capsys.readouterr().out
     assert "TUD-Campus" in table and "100.0" in table and "COMBINED" not in table
     result = json.loads(out.read_text())
@@ -53,6 +53,7 @@ def test_detections_without_association_and_plot(tmp_path, capsys):
     assert metrics["IDF1"] < 0.1 and metrics["IDSW"] > 100 and 0.3 < metrics["DetA"] < 0.7
     assert len(result["sequences"][0]["per_frame"]["idsw"]) == 71
     import matplotlib.image
+
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert matplotlib.image.imread(png).shape[0] > 300
 
@@ -67,23 +68,26 @@ def test_benchmark_folder_gives_rows_and_combined(tmp_path, capsys):
     det_as_tracks(mot / "TUD-Campus", pred_dir / "TUD-Campus.txt")
     assert cli(["eval", "--gt", str(mot), "--pred", str(pred_dir), "--workers", "1"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [l.split()[0] for l in lines[1:1 + len(sequences)]] == sequences
+    assert [l.split()[0] for l in lines[1 : 1 + len(sequences)]] == sequences
     combined = next(l for l in lines if l.startswith("COMBINED")).split()
     tud = next(l for l in lines if l.startswith("TUD-Campus")).split()
     # COMBINED sits between the perfect clips (100) and TUD-Campus: HOTA column.
     assert float(tud[2]) < float(combined[2]) < 100.0
 
 
-@pytest.mark.parametrize("make_args, message", [
-    (lambda t: ["--gt", str(t / "missing"), "--pred", str(t / "p.txt")], "not found"),
-    (lambda t: ["--gt", str(t / "noseq"), "--pred", str(t / "p.txt")], "no sequence folders"),
-    (lambda t: ["--gt", str(t / "seq"), "--pred", str(t / "bad.txt")], "non-numeric"),
-    (lambda t: ["--gt", str(t / "seq"), "--pred", str(t / "missing.txt")], "pred file not found"),
-    (lambda t: ["--gt", str(t), "--pred", str(t / "bad.txt")], "must be a folder"),
-    (lambda t: ["--gt", str(t), "--pred", str(t / "noseq")], "no prediction for seq.txt"),
-    (lambda t: ["--gt", str(t / "seq"), "--pred", str(t / "latin1.txt")], "latin1.txt: not UTF-8 text"),
-    (lambda t: ["--gt", str(t / "seq"), "--pred", str(t / "negative.txt")], "negative.txt:2: negative width"),
-])
+@pytest.mark.parametrize(
+    "make_args, message",
+    [
+        (lambda t: ["--gt", str(t / "missing"), "--pred", str(t / "p.txt")], "not found"),
+        (lambda t: ["--gt", str(t / "noseq"), "--pred", str(t / "p.txt")], "no sequence folders"),
+        (lambda t: ["--gt", str(t / "seq"), "--pred", str(t / "bad.txt")], "non-numeric"),
+        (lambda t: ["--gt", str(t / "seq"), "--pred", str(t / "missing.txt")], "pred file not found"),
+        (lambda t: ["--gt", str(t), "--pred", str(t / "bad.txt")], "must be a folder"),
+        (lambda t: ["--gt", str(t), "--pred", str(t / "noseq")], "no prediction for seq.txt"),
+        (lambda t: ["--gt", str(t / "seq"), "--pred", str(t / "latin1.txt")], "latin1.txt: not UTF-8 text"),
+        (lambda t: ["--gt", str(t / "seq"), "--pred", str(t / "negative.txt")], "negative.txt:2: negative width"),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, make_args, message):
     (tmp_path / "noseq").mkdir()  # a folder with neither seqinfo.ini nor gt.txt
     (tmp_path / "seq" / "gt").mkdir(parents=True)
@@ -102,8 +106,7 @@ def test_unreachable_ray_address_is_a_user_error(tmp_path, capsys):
     (tmp_path / "pred").mkdir()
     (tmp_path / "pred" / "seq.txt").write_text("1,1,10,20,50,100,1,-1,-1,-1\n")
     # Port 1 on localhost: nothing listens there. Without Ray installed: "needs Ray".
-    assert cli(["eval", "--gt", str(tmp_path / "gt"), "--pred", str(tmp_path / "pred"),
-                "--ray", "127.0.0.1:1"]) == 2
+    assert cli(["eval", "--gt", str(tmp_path / "gt"), "--pred", str(tmp_path / "pred"), "--ray", "127.0.0.1:1"]) == 2
     assert "Ray" in capsys.readouterr().err
 
 

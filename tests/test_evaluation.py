@@ -20,7 +20,7 @@ from tests.conftest import SHARED_DATA, require
 from tracker.core.errors import UserError
 from tracker.evaluation import evaluate_benchmark, evaluate_sequence
 
-BOX_A = (10, 20, 50, 100)   # x, y, w, h of person 1
+BOX_A = (10, 20, 50, 100)  # x, y, w, h of person 1
 BOX_B = (300, 40, 60, 120)  # person 2
 BOX_FAR = (500, 300, 40, 40)  # overlaps nobody
 
@@ -58,8 +58,7 @@ def test_perfect_prediction_scores_one(tmp_path):
 
 def test_one_id_switch(tmp_path):
     # Person 1 is track 1 in frames 1-2, then track 3 in frames 3-4; person 2 is track 2.
-    pred = rows((1, 1, BOX_A), (2, 1, BOX_A), (3, 3, BOX_A), (4, 3, BOX_A),
-                *[(f, 2, BOX_B) for f in range(1, 5)])
+    pred = rows((1, 1, BOX_A), (2, 1, BOX_A), (3, 3, BOX_A), (4, 3, BOX_A), *[(f, 2, BOX_B) for f in range(1, 5)])
     result = evaluate(tmp_path, pred)
     m = result.metrics
     # CLEAR: 8 gt, FP 0, FN 0, IDSW 1 -> MOTA = 1 - 1/8 = 0.875.
@@ -80,8 +79,7 @@ def test_one_id_switch(tmp_path):
 
 def test_missed_box_and_false_positive(tmp_path):
     # Person 1 is missed in frame 3; an extra track 9 appears on empty ground in frame 2.
-    pred = rows(*[(f, 1, BOX_A) for f in (1, 2, 4)], *[(f, 2, BOX_B) for f in range(1, 5)],
-                (2, 9, BOX_FAR))
+    pred = rows(*[(f, 1, BOX_A) for f in (1, 2, 4)], *[(f, 2, BOX_B) for f in range(1, 5)], (2, 9, BOX_FAR))
     result = evaluate(tmp_path, pred)
     m = result.metrics
     # CLEAR: TP 7, FN 1, FP 1, IDSW 0 -> MOTA = 1 - 2/8 = 0.75. Person 1 tracked 3/4 = 0.75
@@ -111,9 +109,10 @@ def test_float_frames_and_ids_and_mot15_column8(tmp_path):
     # Frames/ids written as floats, and column 8 holding a MOT15 world coordinate in the gt
     # and a class id 3 in the prediction: neither is read as a class under MOT15 rules.
     gt = GT.replace(",1,-1,-1,-1\n", ",1,-5595.1,-1,-1\n")
-    pred = "".join(f"{f}.0,{i}.0,{x},{y},{w},{h},0.9,3,-1,-1\n"
-                   for f, i, (x, y, w, h) in [(f, 1, BOX_A) for f in range(1, 5)]
-                   + [(f, 2, BOX_B) for f in range(1, 5)])
+    pred = "".join(
+        f"{f}.0,{i}.0,{x},{y},{w},{h},0.9,3,-1,-1\n"
+        for f, i, (x, y, w, h) in [(f, 1, BOX_A) for f in range(1, 5)] + [(f, 2, BOX_B) for f in range(1, 5)]
+    )
     m = evaluate(tmp_path, pred, gt_text=gt).metrics
     assert (m.HOTA, m.MOTA, m.IDF1) == pytest.approx((1.0, 1.0, 1.0))
 
@@ -161,8 +160,9 @@ def test_benchmark_combined_is_trackeval_combination_not_mean(tmp_path):
     pred_dir.mkdir()
     write_sequence(gt_dir / "seq1", GT)
     write_sequence(gt_dir / "seq2", rows((1, 1, BOX_A), (2, 1, BOX_A)), length=2)
-    (pred_dir / "seq1.txt").write_text(rows(*[(f, 1, BOX_A) for f in (1, 2, 4)],
-                                            *[(f, 2, BOX_B) for f in range(1, 5)], (2, 9, BOX_FAR)))
+    (pred_dir / "seq1.txt").write_text(
+        rows(*[(f, 1, BOX_A) for f in (1, 2, 4)], *[(f, 2, BOX_B) for f in range(1, 5)], (2, 9, BOX_FAR))
+    )
     (pred_dir / "seq2.txt").write_text(rows((1, 4, BOX_A), (2, 4, BOX_A)))
     serial = evaluate_benchmark(gt_dir, pred_dir, workers=1)
     assert [s.name for s in serial.sequences] == ["seq1", "seq2"]
@@ -186,14 +186,17 @@ def test_benchmark_on_local_ray_matches_serial(tmp_path):
     assert on_ray.combined.FN == 4
 
 
-@pytest.mark.parametrize("pred_text, message", [
-    ("1,1,10,20\n", "at least 6"),
-    ("1,1,10,20,abc,100\n", "non-numeric"),
-    ("1,1.5,10,20,50,100\n", "not a whole number"),
-    ("0,1,10,20,50,100\n", "start at 1"),
-    ("1,-1,10,20,50,100\n", "detection file"),
-    ("1,1,10,20,50,100\n1,1,300,40,60,120\n", "more than once in frame 1"),
-])
+@pytest.mark.parametrize(
+    "pred_text, message",
+    [
+        ("1,1,10,20\n", "at least 6"),
+        ("1,1,10,20,abc,100\n", "non-numeric"),
+        ("1,1.5,10,20,50,100\n", "not a whole number"),
+        ("0,1,10,20,50,100\n", "start at 1"),
+        ("1,-1,10,20,50,100\n", "detection file"),
+        ("1,1,10,20,50,100\n1,1,300,40,60,120\n", "more than once in frame 1"),
+    ],
+)
 def test_malformed_predictions_are_user_errors(tmp_path, pred_text, message):
     with pytest.raises(UserError, match=message):
         evaluate(tmp_path, pred_text)
@@ -213,8 +216,10 @@ def test_missing_inputs_are_user_errors(tmp_path):
 
 
 def shared_clip(name: str) -> Path:
-    require(SHARED_DATA is not None and (SHARED_DATA / "mot" / name / "gt" / "gt.txt").is_file(),
-            f"shared data clip mot/{name} not found (../shared/data)")
+    require(
+        SHARED_DATA is not None and (SHARED_DATA / "mot" / name / "gt" / "gt.txt").is_file(),
+        f"shared data clip mot/{name} not found (../shared/data)",
+    )
     return SHARED_DATA / "mot" / name
 
 
@@ -223,8 +228,7 @@ def test_per_frame_counts_sum_to_trackeval_totals_on_real_clip(tmp_path):
     clip = shared_clip("TUD-Campus")
     lines = (clip / "det" / "det.txt").read_text().split()
     pred = tmp_path / "pred.txt"
-    pred.write_text("".join(f"{l.split(',', 2)[0]},{n},{l.split(',', 2)[2]}\n"
-                            for n, l in enumerate(lines, start=1)))
+    pred.write_text("".join(f"{l.split(',', 2)[0]},{n},{l.split(',', 2)[2]}\n" for n, l in enumerate(lines, start=1)))
     result = evaluate_sequence(clip, pred, per_frame=True)
     m, counts = result.metrics, result.per_frame
     assert m.IDSW > 100 and m.IDF1 < 0.1

@@ -33,9 +33,29 @@ def test_signal_mid_run_leaves_valid_outputs(tmp_path: Path, long_clip: Path, si
     out = tmp_path / "out"
     # --tracker dlib keeps each frame slow enough (~ms) to be stopped half-way.
     process = subprocess.Popen(
-        [sys.executable, "-m", "tracker", "track", str(long_clip), "-o", str(out), "-q", "--detector", "motfile",
-         "--det-file", str(long_clip.parent / "det.txt"), "--tracker", "dlib", "--detect-every", "5"],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "tracker",
+            "track",
+            str(long_clip),
+            "-o",
+            str(out),
+            "-q",
+            "--detector",
+            "motfile",
+            "--det-file",
+            str(long_clip.parent / "det.txt"),
+            "--tracker",
+            "dlib",
+            "--detect-every",
+            "5",
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.time() + 60
     while rows_in(out / "tracks.txt") < 100 and time.time() < deadline and process.poll() is None:
         time.sleep(0.05)

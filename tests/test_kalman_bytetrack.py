@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 
 from tests.synthetic import MovingBox, detections_at, render
-from tracker.trackers import build_tracker, tracker_settings
-from tracker.trackers.association import TrackTable, ByteTrack
 from tracker.core.geometry import iou_matrix
+from tracker.core.types import Detections, Tracks
+from tracker.trackers import build_tracker, tracker_settings
+from tracker.trackers.association import ByteTrack, TrackTable
 from tracker.trackers.costs import iou_distance_cost
 from tracker.trackers.kalman_filter import BoxKalmanFilter
-from tracker.core.types import Detections, Tracks
 
 
 def make(kind: str, **overrides: object):
@@ -85,10 +85,15 @@ def test_low_score_boxes_keep_the_id_only_with_the_second_stage() -> None:
 
 def test_second_stage_only_extends_tracks_and_never_starts_one() -> None:
     association = ByteTrack(iou_distance_cost, 1.0, high_score=0.5)
-    tracks = TrackTable(np.array([[0, 0, 10, 20], [100, 0, 110, 20]], np.float32), np.zeros(2, np.int32),
-                        active=np.array([True, False]), confirmed=np.array([True, True]))
-    detections = Detections(np.array([[1, 0, 11, 20], [101, 0, 111, 20], [200, 0, 210, 20]], np.float32),
-                            [0.2, 0.2, 0.2], [0, 0, 0])
+    tracks = TrackTable(
+        np.array([[0, 0, 10, 20], [100, 0, 110, 20]], np.float32),
+        np.zeros(2, np.int32),
+        active=np.array([True, False]),
+        confirmed=np.array([True, True]),
+    )
+    detections = Detections(
+        np.array([[1, 0, 11, 20], [101, 0, 111, 20], [200, 0, 210, 20]], np.float32), [0.2, 0.2, 0.2], [0, 0, 0]
+    )
     result = association.assign(tracks, detections)
     # Track 0 (seen last time) takes its low-score box; track 1 (already lost) does not.
     assert result.pairs.tolist() == [[0, 0]]
@@ -96,7 +101,9 @@ def test_second_stage_only_extends_tracks_and_never_starts_one() -> None:
 
 
 def _state(boxes: list[list[float]], active: list[bool], confirmed: list[bool]) -> TrackTable:
-    return TrackTable(np.array(boxes, np.float32), np.zeros(len(boxes), np.int32), np.array(active), np.array(confirmed))
+    return TrackTable(
+        np.array(boxes, np.float32), np.zeros(len(boxes), np.int32), np.array(active), np.array(confirmed)
+    )
 
 
 def test_tentative_track_never_takes_an_established_tracks_detection() -> None:
@@ -109,7 +116,8 @@ def test_tentative_track_never_takes_an_established_tracks_detection() -> None:
     assert result.pairs.tolist() == [[1, 0]] and result.unmatched_tracks.tolist() == [0]
     # With no confirmed track wanting it, the leftover confident box does extend the tentative one.
     alone = ByteTrack(iou_distance_cost, 1.0, high_score=0.5).assign(
-        _state([[0, 0, 10, 20]], active=[True], confirmed=[False]), detections)
+        _state([[0, 0, 10, 20]], active=[True], confirmed=[False]), detections
+    )
     assert alone.pairs.tolist() == [[0, 0]] and alone.births.tolist() == []
 
 

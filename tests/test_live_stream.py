@@ -25,8 +25,11 @@ SERVER = Path(__file__).with_name("mjpeg_source.py")
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("live")
-    write_clip(folder / "walk.avi", [MovingBox((10, 40), (2.0, 0), seed=1), MovingBox((250, 120), (-1.5, 0), seed=2)],
-               frames=120)
+    write_clip(
+        folder / "walk.avi",
+        [MovingBox((10, 40), (2.0, 0), seed=1), MovingBox((250, 120), (-1.5, 0), seed=2)],
+        frames=120,
+    )
     return folder / "walk.avi"
 
 
@@ -41,11 +44,26 @@ class Camera:
     def start(self, fps: float = 25.0, scale: float = 1.0) -> Camera:
         # a fixed port below the ephemeral range, so that no outgoing connection takes it
         # while the camera is down; another free one is tried when it is in use
-        for attempt in range(20):
+        for _attempt in range(20):
             port = self.port or random.randrange(20000, 32000)
             self.process = subprocess.Popen(
-                [sys.executable, str(SERVER), str(self.clip), "--port", str(port), "--fps", str(fps),
-                 "--scale", str(scale), "--seconds", "60"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                [
+                    sys.executable,
+                    str(SERVER),
+                    str(self.clip),
+                    "--port",
+                    str(port),
+                    "--fps",
+                    str(fps),
+                    "--scale",
+                    str(scale),
+                    "--seconds",
+                    "60",
+                ],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
             line = self.process.stdout.readline()
             if line.startswith("PORT"):
                 self.port = int(line.split()[1])
@@ -121,11 +139,35 @@ def test_track_cli_on_a_stream_survives_a_restart_and_stops_cleanly_on_sigint(tm
     camera.start()
     out = tmp_path / "out"
     process = subprocess.Popen(
-        [sys.executable, "-m", "tracker", "track", camera.url, "-o", str(out), "-q", "--detector", "motion",
-         "--detect-every", "1", "--tracker", "centroid", "--set", "live.reconnect_initial_s=0.2",
-         "--set", "live.reconnect_max_s=1", "--set", "detector.min_area=200"],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "tracker",
+            "track",
+            camera.url,
+            "-o",
+            str(out),
+            "-q",
+            "--detector",
+            "motion",
+            "--detect-every",
+            "1",
+            "--tracker",
+            "centroid",
+            "--set",
+            "live.reconnect_initial_s=0.2",
+            "--set",
+            "live.reconnect_max_s=1",
+            "--set",
+            "detector.min_area=200",
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
+
         def csv_frames() -> int:
             path = out / "tracks.csv"
             return len(path.read_text().splitlines()) if path.exists() else 0
@@ -171,10 +213,32 @@ def test_sigterm_while_the_stream_is_stalled_and_reopening_exits_cleanly(tmp_pat
     camera.start()
     out = tmp_path / "out"
     process = subprocess.Popen(
-        [sys.executable, "-m", "tracker", "track", camera.url, "-o", str(out), "-q", "--no-video",
-         "--detector", "motion", "--tracker", "centroid", "--set", "live.open_timeout_s=10",
-         "--set", "live.read_timeout_s=1", "--set", "live.reconnect_initial_s=0.2"],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "tracker",
+            "track",
+            camera.url,
+            "-o",
+            str(out),
+            "-q",
+            "--no-video",
+            "--detector",
+            "motion",
+            "--tracker",
+            "centroid",
+            "--set",
+            "live.open_timeout_s=10",
+            "--set",
+            "live.read_timeout_s=1",
+            "--set",
+            "live.reconnect_initial_s=0.2",
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.time() + 60
         while not (out / "tracks.csv").exists() and time.time() < deadline and process.poll() is None:
@@ -202,8 +266,9 @@ def test_gives_up_on_time_and_ends_as_lost_with_the_outage_in_gaps(camera: Camer
     # killed: every reopen is refused at once; paused: every reopen hangs for open_timeout_s (6 s),
     # longer than the 4 s the source may spend without frames
     camera.start()
-    settings = LiveSettings(open_timeout_s=6, read_timeout_s=1, reconnect_initial_s=0.5, reconnect_max_s=10,
-                            give_up_after_s=4)
+    settings = LiveSettings(
+        open_timeout_s=6, read_timeout_s=1, reconnect_initial_s=0.5, reconnect_max_s=10, give_up_after_s=4
+    )
     with open_source(camera.url, settings) as source:
         for frame in source:
             if frame.index == 10 and outage == "killed":

@@ -46,8 +46,9 @@ def test_live_view_endpoints_in_process() -> None:
         assert stream.headers["Content-Type"].startswith("multipart/x-mixed-replace")
         image = np.full((48, 64, 3), 200, np.uint8)
         for index in range(5):  # bounded: 5 frames, then read one part
-            sink.write(FrameResult(Frame(index, index / 25, image), Tracks.empty(), None, counts=counts,
-                                   annotated=image))
+            sink.write(
+                FrameResult(Frame(index, index / 25, image), Tracks.empty(), None, counts=counts, annotated=image)
+            )
             time.sleep(0.02)
         head = stream.read(200)
         assert head.startswith(b"--frame\r\nContent-Type: image/jpeg") and b"\xff\xd8" in head
@@ -99,37 +100,91 @@ def test_stats_are_served_while_the_loop_changes_the_counts() -> None:
 
 def test_display_without_gui_is_one_clear_error(tmp_path: Path, clip: Path) -> None:  # noqa: F811
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
-    result = subprocess.run([sys.executable, "-m", "tracker", "track", str(clip), "-o", str(tmp_path / "out"),
-                             "--detector", "motion", "--display"], cwd=REPO, env=env, capture_output=True,
-                            text=True, timeout=60)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tracker",
+            "track",
+            str(clip),
+            "-o",
+            str(tmp_path / "out"),
+            "--detector",
+            "motion",
+            "--display",
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0
     assert result.stderr.strip().splitlines() == [
-        "error: --display needs a graphical session (DISPLAY is not set); use --serve HOST:PORT to watch in a browser"]
+        "error: --display needs a graphical session (DISPLAY is not set); use --serve HOST:PORT to watch in a browser"
+    ]
 
 
 def chromium(url: str, profile: Path, *extra: str) -> str:
-    command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               f"--user-data-dir={profile}", "--virtual-time-budget=3000", *extra, url]
+    command = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--virtual-time-budget=3000",
+        *extra,
+        url,
+    ]
     return subprocess.run(command, capture_output=True, text=True, timeout=60).stdout
 
 
 def page_state(dom: str) -> dict[str, float]:
     values = {key: re.search(rf'<span id="{key}">([^<]*)</span>', dom).group(1) for key in ("fps", "frame", "updates")}
     gate = re.search(r"<td>gate</td><td>(\d+)</td><td>(\d+)</td>", dom)
-    return {**{k: float(v) for k, v in values.items() if v != "-"}, "counted": sum(map(int, gate.groups())) if gate else -1}
+    return {
+        **{k: float(v) for k, v in values.items() if v != "-"},
+        "counted": sum(map(int, gate.groups())) if gate else -1,
+    }
 
 
 def test_live_view_in_headless_chromium(tmp_path: Path, clip: Path) -> None:  # noqa: F811
     require(CHROMIUM is not None, "chromium not installed (apt-get install -y chromium)")
     camera = Camera(clip).start()
     config = tmp_path / "count.yaml"
-    config.write_text(yaml.safe_dump({
-        "detector": {"name": "motion", "min_area": 200}, "pipeline": {"detect_every": 1},
-        "counting": {"lines": [{"name": "gate", "points": [[160, 0], [160, 239]]}], "min_frames_each_side": 2}}))
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "detector": {"name": "motion", "min_area": 200},
+                "pipeline": {"detect_every": 1},
+                "counting": {"lines": [{"name": "gate", "points": [[160, 0], [160, 239]]}], "min_frames_each_side": 2},
+            }
+        )
+    )
     process = subprocess.Popen(
-        [sys.executable, "-m", "tracker", "track", camera.url, "-o", str(tmp_path / "out"), "-q", "-c", str(config),
-         "--serve", "127.0.0.1:0"], cwd=REPO, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "tracker",
+            "track",
+            camera.url,
+            "-o",
+            str(tmp_path / "out"),
+            "-q",
+            "-c",
+            str(config),
+            "--serve",
+            "127.0.0.1:0",
+        ],
+        cwd=REPO,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = ""
         while "live view:" not in line:

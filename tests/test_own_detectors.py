@@ -74,8 +74,11 @@ def test_smallervgg_finds_people_on_held_out_mot_frames(shared_data):
 
 
 def test_smallervgg_motion_candidates_follow_moving_people(shared_data):
-    detector = build_detector(detector_settings("smallervgg", input_width=320, input_height=240,
-                                               min_score=0.3, candidates="motion", min_area=100))
+    detector = build_detector(
+        detector_settings(
+            "smallervgg", input_width=320, input_height=240, min_score=0.3, candidates="motion", min_area=100
+        )
+    )
     frames = mot_frames(shared_data / "mot" / "TUD-Campus")[:20]
     results = [detector.detect([Frame(i, 0.0, gt.load())])[0] for i, gt in enumerate(frames)]
     assert len(results[0]) == 0  # nothing has moved yet

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from tracker.scheduler import DetectionScheduler, PipelineSettings
 from tracker.core.types import Frame
+from tracker.scheduler import DetectionScheduler, PipelineSettings
 
 
-def detected_frames(settings: PipelineSettings, fps: float, reasons: dict[int, str] | None = None,
-                    frames: int = 30) -> list[int]:
+def detected_frames(
+    settings: PipelineSettings, fps: float, reasons: dict[int, str] | None = None, frames: int = 30
+) -> list[int]:
     scheduler = DetectionScheduler(settings, fps)
     image = np.zeros((4, 4, 3), np.uint8)
     hits = []
@@ -27,16 +28,23 @@ def test_every_n_frames() -> None:
 
 def test_gap_in_seconds_caps_detect_every_on_slow_sources() -> None:
     settings = PipelineSettings(detect_every=5, max_detect_gap_s=0.25)
-    assert detected_frames(settings, fps=25, frames=11) == [0, 5, 10]       # 0.25 s = 6 frames: N=5 stands
-    assert detected_frames(settings, fps=7, frames=4) == [0, 1, 2, 3]        # 0.25 s < 2 frames: every frame
-    assert detected_frames(settings, fps=12, frames=7) == [0, 3, 6]          # 0.25 s = 3 frames
+    assert detected_frames(settings, fps=25, frames=11) == [0, 5, 10]  # 0.25 s = 6 frames: N=5 stands
+    assert detected_frames(settings, fps=7, frames=4) == [0, 1, 2, 3]  # 0.25 s < 2 frames: every frame
+    assert detected_frames(settings, fps=12, frames=7) == [0, 3, 6]  # 0.25 s = 3 frames
 
 
 def test_early_reasons_reset_the_schedule_and_can_be_switched_off() -> None:
     reasons = {3: "tentative", 4: "low_confidence", 5: "left_frame"}
-    assert detected_frames(PipelineSettings(detect_every=10, max_detect_gap_s=None), 25, reasons, 20) == [0, 3, 4, 5, 15]
-    quiet = PipelineSettings(detect_every=10, max_detect_gap_s=None, redetect_on_tentative=False,
-                             redetect_on_exit=False)
+    assert detected_frames(PipelineSettings(detect_every=10, max_detect_gap_s=None), 25, reasons, 20) == [
+        0,
+        3,
+        4,
+        5,
+        15,
+    ]
+    quiet = PipelineSettings(
+        detect_every=10, max_detect_gap_s=None, redetect_on_tentative=False, redetect_on_exit=False
+    )
     assert detected_frames(quiet, 25, reasons, 20) == [0, 4, 14]  # low confidence is the tracker's own switch
     # "no_tracks" is never switched off: with nothing to follow there is nothing else to do.
     assert detected_frames(quiet, 25, {2: "no_tracks"}, 13) == [0, 2, 12]

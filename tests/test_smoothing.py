@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from tests.synthetic import MovingBox, detections_at, render
+from tracker.core.types import Frame, TrackSnapshot
 from tracker.smoothing import FixedLagSmoother, SmoothedFrame
 from tracker.trackers import build_tracker, tracker_settings
-from tracker.core.types import Frame, TrackSnapshot
 
 BLANK = np.zeros((4, 4, 3), np.uint8)
 
@@ -17,11 +17,11 @@ def frame(index: int) -> Frame:
     return Frame(index, index / 25, BLANK)
 
 
-def state(box_x: float, *, key: int = 1, public_id: int | None = 1, detected: bool = True,
-          shown: bool | None = None) -> TrackSnapshot:
+def state(
+    box_x: float, *, key: int = 1, public_id: int | None = 1, detected: bool = True, shown: bool | None = None
+) -> TrackSnapshot:
     shown = public_id is not None if shown is None else shown
-    return TrackSnapshot(key, public_id, np.array([box_x, 0, box_x + 10, 20], np.float32), 0.9, 0,
-                         detected, 1.0, shown)
+    return TrackSnapshot(key, public_id, np.array([box_x, 0, box_x + 10, 20], np.float32), 0.9, 0, detected, 1.0, shown)
 
 
 def run(smoother: FixedLagSmoother, history: list[list[TrackSnapshot]]) -> list[SmoothedFrame]:
@@ -74,7 +74,12 @@ def test_a_confirmed_track_shows_from_its_first_detection() -> None:
 
 
 def test_a_hidden_track_found_again_is_filled_in() -> None:
-    history = [[state(0)], [state(3, detected=False, shown=False)], [state(6, detected=False, shown=False)], [state(30)]]
+    history = [
+        [state(0)],
+        [state(3, detected=False, shown=False)],
+        [state(6, detected=False, shown=False)],
+        [state(30)],
+    ]
     assert boxes_x(run(FixedLagSmoother(5), history)) == [0, 10, 20, 30]
     # Never found again: it stays hidden.
     assert boxes_x(run(FixedLagSmoother(5), history[:3])) == [0, None, None]
@@ -86,9 +91,11 @@ def test_a_tentative_track_that_dies_is_never_shown() -> None:
 
 
 def test_revision_follows_the_track_key_not_another_track() -> None:
-    history = [[state(0), state(100, key=2, public_id=2)],
-               [state(5, detected=False), state(105, key=2, public_id=2, detected=False)],
-               [state(20), state(110, key=2, public_id=2, detected=False)]]
+    history = [
+        [state(0), state(100, key=2, public_id=2)],
+        [state(5, detected=False), state(105, key=2, public_id=2, detected=False)],
+        [state(20), state(110, key=2, public_id=2, detected=False)],
+    ]
     out = run(FixedLagSmoother(5), history)
     assert boxes_x(out, 1) == [0, 10, 20] and boxes_x(out, 2) == [100, 105, 110]
 

@@ -31,8 +31,9 @@ SCRIPT = textwrap.dedent("""
 
 def stderr_of(mode: str) -> str:
     """Runs SCRIPT in a fresh process (one thread unless ``mode`` is "threads")."""
-    result = subprocess.run([sys.executable, "-c", SCRIPT, mode], cwd=REPO, capture_output=True, text=True,
-                            timeout=30, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT, mode], cwd=REPO, capture_output=True, text=True, timeout=30, check=True
+    )
     return result.stderr
 
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from tracker.core.protocols import FrameResult
-from tracker.outputs.threaded import ThreadedSink
 from tracker.core.types import Frame, Tracks
+from tracker.outputs.threaded import ThreadedSink
 
 
 def _result(index: int) -> FrameResult:

@@ -27,8 +27,9 @@ def tud_run(request: pytest.FixtureRequest, tud_campus: Path, tmp_path_factory: 
     detector = request.param
     extra, floor = CASES[detector]
     out = tmp_path_factory.mktemp(f"tud-{detector}")
-    result = run_cli("track", str(tud_campus / "img1"), "-o", str(out), "-q", "--detector", detector,
-                     "--gt", str(tud_campus), *extra)
+    result = run_cli(
+        "track", str(tud_campus / "img1"), "-o", str(out), "-q", "--detector", detector, "--gt", str(tud_campus), *extra
+    )
     assert result.returncode == 0, result.stderr
     return detector, out, floor
 

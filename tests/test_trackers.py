@@ -40,7 +40,7 @@ def test_match_gate_refuses_distant_pairs() -> None:
 def test_centroid_gate_scales_with_box_size() -> None:
     small = np.array([[0, 0, 10, 20]], np.float32)
     large = np.array([[0, 0, 100, 200]], np.float32)
-    moved = lambda box: box + np.array([15, 0, 15, 0], np.float32)  # noqa: E731
+    moved = lambda box: box + np.array([15, 0, 15, 0], np.float32)
     assert centroid_cost(small, moved(small))[0, 0] > 0.6 > centroid_cost(large, moved(large))[0, 0]
 
 

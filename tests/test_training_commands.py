@@ -11,7 +11,6 @@ import keras
 import numpy as np
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from detectors.training.paths import shared_data_dir
 from tests.conftest import REPO
 from tracker.core.types import Frame
 
@@ -60,8 +59,18 @@ def test_train_smallervgg_one_short_epoch(tmp_path, shared_data):
     from detectors.training.patches import PATCH_CLASSES
 
     config = REPO / "configs" / "training" / "train_smallervgg.yaml"
-    args = ["--config", str(config), *_quick_run(tmp_path, "subset=6", "batch_size=8", "hard_negative_epochs=1",
-                                                          "hard_negative_min_score=0.0", "hard_negative_per_frame=4")]
+    args = [
+        "--config",
+        str(config),
+        *_quick_run(
+            tmp_path,
+            "subset=6",
+            "batch_size=8",
+            "hard_negative_epochs=1",
+            "hard_negative_min_score=0.0",
+            "hard_negative_per_frame=4",
+        ),
+    ]
     assert _script("train_smallervgg").main(args) == 0
     out, runs = tmp_path / "out", tmp_path / "runs" / "smallervgg"
     assert {p.name for p in out.iterdir()} == {"smallervgg.keras", "smallervgg.json", "smallervgg_curves.png"}
@@ -89,9 +98,20 @@ def test_train_mobilenet_one_short_epoch(tmp_path, shared_data):
     from detectors.nets import mobilenet_centernet
 
     config = REPO / "configs" / "training" / "train_mobilenet.yaml"
-    args = ["--config", str(config),
-            *_quick_run(tmp_path, "subset=2", "batch_size=2", "steps_per_epoch=1", "input_width=128",
-                        "input_height=64", "cache_width=256", "train_crop=64")]
+    args = [
+        "--config",
+        str(config),
+        *_quick_run(
+            tmp_path,
+            "subset=2",
+            "batch_size=2",
+            "steps_per_epoch=1",
+            "input_width=128",
+            "input_height=64",
+            "cache_width=256",
+            "train_crop=64",
+        ),
+    ]
     assert _script("train_mobilenet").main(args) == 0
     out, runs = tmp_path / "out", tmp_path / "runs" / "mobilenet"
     assert {p.name for p in out.iterdir()} == {"mobilenet.keras", "mobilenet.json", "mobilenet_curves.png"}

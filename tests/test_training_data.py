@@ -45,12 +45,13 @@ def test_augmented_boxes_follow_the_image():
     tf.random.set_seed(0)
     checked = 0
     for _ in range(20):
-        out, out_boxes, out_classes = (t.numpy() for t in centernet.augment_and_resize(
-            image, boxes, classes, (192, 320), augment=True))
+        out, out_boxes, out_classes = (
+            t.numpy() for t in centernet.augment_and_resize(image, boxes, classes, (192, 320), augment=True)
+        )
         if out_classes[0] < 0:
             continue  # the square was cropped away
         x1, y1, x2, y2 = out_boxes[0].round().astype(int)
-        inside = out[y1 + 2:y2 - 2, x1 + 2:x2 - 2]
+        inside = out[y1 + 2 : y2 - 2, x1 + 2 : x2 - 2]
         if inside.size:
             assert inside.mean() > 0.5 * out.max()
             checked += 1

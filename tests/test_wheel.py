@@ -21,13 +21,29 @@ def wheel(tmp_path_factory) -> Path:
     source = tmp_path_factory.mktemp("source")
     for name in BUILD_INPUTS:
         if (REPO / name).is_dir():
-            shutil.copytree(REPO / name, source / name, symlinks=True,
-                            ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+            shutil.copytree(
+                REPO / name, source / name, symlinks=True, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
+            )
         else:
             shutil.copy2(REPO / name, source / name)
     out = tmp_path_factory.mktemp("dist")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
-                    "-q", "-w", str(out), str(source)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "-q",
+            "-w",
+            str(out),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+    )
     (built,) = out.glob("tracker-*.whl")
     return built
 
@@ -36,21 +52,31 @@ def wheel(tmp_path_factory) -> Path:
 def site(wheel, tmp_path_factory) -> Path:
     """The wheel installed into a bare folder (its dependencies come from this interpreter's venv)."""
     target = tmp_path_factory.mktemp("site")
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "-q", "--target",
-                    str(target), str(wheel)], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "-q", "--target", str(target), str(wheel)],
+        check=True,
+        capture_output=True,
+    )
     return target
 
 
 def _run_installed(site: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess:
     """``python ARGS`` from ``cwd`` with only the installed package (not the checkout) importable."""
-    return subprocess.run([sys.executable, *args], check=False, cwd=cwd,
-                          env={**os.environ, "PYTHONPATH": str(site)},
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, *args],
+        check=False,
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(site)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def _repo_files(folder: str, pattern: str) -> set[str]:
-    return {path.relative_to(REPO).as_posix() for path in (REPO / folder).rglob(pattern)
-            if "__pycache__" not in path.parts}
+    return {
+        path.relative_to(REPO).as_posix() for path in (REPO / folder).rglob(pattern) if "__pycache__" not in path.parts
+    }
 
 
 @pytest.mark.slow
@@ -65,9 +91,11 @@ def test_the_wheel_holds_the_code_the_weights_and_the_run_configs(wheel):
 
 @pytest.mark.slow
 def test_the_installed_package_finds_its_configs_and_weights_outside_the_repository(site, tmp_path):
-    script = ("import tracker; from tracker.resources import resolve_config; "
-              "from detectors.keras_runtime import WEIGHTS_DIR; "
-              "print(tracker.__file__); print(resolve_config('traffic')); print(WEIGHTS_DIR / 'mobilenet.keras')")
+    script = (
+        "import tracker; from tracker.resources import resolve_config; "
+        "from detectors.keras_runtime import WEIGHTS_DIR; "
+        "print(tracker.__file__); print(resolve_config('traffic')); print(WEIGHTS_DIR / 'mobilenet.keras')"
+    )
     result = _run_installed(site, tmp_path, "-c", script)
     assert result.returncode == 0, result.stderr
     paths = [Path(line) for line in result.stdout.splitlines()]
@@ -83,8 +111,10 @@ def test_the_installed_cli_starts_outside_the_repository(site, tmp_path):
 
 @pytest.mark.slow
 def test_the_installed_package_loads_shipped_configs_by_name_outside_the_repository(site, tmp_path):
-    code = ("from tracker.config import load_settings; "
-            "assert load_settings() == load_settings('default'); print(load_settings('traffic').detector.name)")
+    code = (
+        "from tracker.config import load_settings; "
+        "assert load_settings() == load_settings('default'); print(load_settings('traffic').detector.name)"
+    )
     result = _run_installed(site, tmp_path, "-c", code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "motion"

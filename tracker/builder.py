@@ -13,8 +13,9 @@ from tracker.pipeline import Pipeline
 from tracker.trackers import build_tracker
 
 
-def build_pipeline(settings: Settings, source: FrameSource | str, *, draw: bool = True,
-                   detector: Detector | None = None) -> Pipeline:
+def build_pipeline(
+    settings: Settings, source: FrameSource | str, *, draw: bool = True, detector: Detector | None = None
+) -> Pipeline:
     """A pipeline over ``source`` (a ``FrameSource``, or anything ``tracker track`` accepts:
     a video file, an image folder, a webcam index, a stream URL). ``draw``: annotate each frame
     (``FrameResult.annotated``); ``detector``: use this one instead of building
@@ -29,11 +30,14 @@ def build_pipeline(settings: Settings, source: FrameSource | str, *, draw: bool 
         if opened is not source:
             opened.close()
         raise
-    counter = LineZoneCounter(settings.counting, detector.class_names,
-                              forget_after=settings.tracker.max_disappeared + 1)
-    pipeline = Pipeline(opened, detector, tracker, settings.pipeline, counter=counter,
-                        max_disappeared=settings.tracker.max_disappeared)
+    counter = LineZoneCounter(
+        settings.counting, detector.class_names, forget_after=settings.tracker.max_disappeared + 1
+    )
+    pipeline = Pipeline(
+        opened, detector, tracker, settings.pipeline, counter=counter, max_disappeared=settings.tracker.max_disappeared
+    )
     if draw:
-        pipeline.annotators = standard_annotators(detector.class_names, settings.output.trail, settings.counting,
-                                                  pipeline.fps)
+        pipeline.annotators = standard_annotators(
+            detector.class_names, settings.output.trail, settings.counting, pipeline.fps
+        )
     return pipeline

@@ -32,16 +32,25 @@ DEFAULT_FPS = 25.0
 _URL = re.compile(r"^(rtsp|rtsps|rtmp|http|https|udp|tcp)://", re.IGNORECASE)
 
 
-
 class LiveSettings(StrictSettings):
     """The ``live`` section: how webcams and streams are opened, watched and reopened."""
 
-    open_timeout_s: float = Field(10.0, gt=0, le=86400, description="live sources: give up opening (or reopening) after this")
-    read_timeout_s: float = Field(5.0, gt=0, le=86400, description="live sources: a read stalled this long counts as a lost stream")
+    open_timeout_s: float = Field(
+        10.0, gt=0, le=86400, description="live sources: give up opening (or reopening) after this"
+    )
+    read_timeout_s: float = Field(
+        5.0, gt=0, le=86400, description="live sources: a read stalled this long counts as a lost stream"
+    )
     reconnect_initial_s: float = Field(0.5, gt=0, le=86400, description="live sources: first wait before reconnecting")
-    reconnect_max_s: float = Field(10.0, gt=0, le=86400, description="live sources: longest wait between reconnects (doubling)")
+    reconnect_max_s: float = Field(
+        10.0, gt=0, le=86400, description="live sources: longest wait between reconnects (doubling)"
+    )
     give_up_after_s: float | None = Field(
-        None, gt=0, le=86400, description="live sources: end the run after this long without frames (default: retry forever)")
+        None,
+        gt=0,
+        le=86400,
+        description="live sources: end the run after this long without frames (default: retry forever)",
+    )
 
 
 class BaseSource:
@@ -130,8 +139,11 @@ class VideoCaptureSource(BaseSource):
             return
         if last_index + 1 < expected:
             self._end_reason = "source_truncated"
-        print(f"warning: {self.info.name}: read {self.frames_read} of {expected} frames its container lists "
-              "(truncated or damaged video)", file=sys.stderr)
+        print(
+            f"warning: {self.info.name}: read {self.frames_read} of {expected} frames its container lists "
+            "(truncated or damaged video)",
+            file=sys.stderr,
+        )
 
     @property
     def end_reason(self) -> str | None:
@@ -142,8 +154,12 @@ class VideoCaptureSource(BaseSource):
 
     def stats(self) -> dict[str, Any]:
         expected = self.info.frame_count
-        return {"frames_expected": expected, "frames_read": self.frames_read, "frames_skipped": self.frames_skipped,
-                "truncated": expected is not None and self.frames_read < expected}
+        return {
+            "frames_expected": expected,
+            "frames_read": self.frames_read,
+            "frames_skipped": self.frames_skipped,
+            "truncated": expected is not None and self.frames_read < expected,
+        }
 
 
 class LiveSource(BaseSource):
@@ -195,9 +211,16 @@ class LiveSource(BaseSource):
                 cv2.utils.logging.setLogLevel(previous)
         else:
             open_timeout_s = self.settings.open_timeout_s if open_timeout_s is None else open_timeout_s
-            capture = cv2.VideoCapture(self._target, cv2.CAP_FFMPEG, [
-                cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, max(1, int(open_timeout_s * 1000)),
-                cv2.CAP_PROP_READ_TIMEOUT_MSEC, int(self.settings.read_timeout_s * 1000)])
+            capture = cv2.VideoCapture(
+                self._target,
+                cv2.CAP_FFMPEG,
+                [
+                    cv2.CAP_PROP_OPEN_TIMEOUT_MSEC,
+                    max(1, int(open_timeout_s * 1000)),
+                    cv2.CAP_PROP_READ_TIMEOUT_MSEC,
+                    int(self.settings.read_timeout_s * 1000),
+                ],
+            )
         if capture.isOpened():
             return capture
         capture.release()
@@ -219,8 +242,9 @@ class LiveSource(BaseSource):
                 size = (int(image.shape[1]), int(image.shape[0]))
                 if not self.frame_sizes or self.frame_sizes[-1] != size:
                     self.frame_sizes.append(size)
-                self._hand_over(Frame(self.frames_received, now - self._start, image, wall_time=now,
-                                      after_gap=after_gap))
+                self._hand_over(
+                    Frame(self.frames_received, now - self._start, image, wall_time=now, after_gap=after_gap)
+                )
                 self.frames_received += 1
                 after_gap = False
                 ok, image = capture.read()
@@ -260,8 +284,14 @@ class LiveSource(BaseSource):
         return None, None
 
     def _record_gap(self, lost_at: float, attempts: int, recovered: bool) -> None:
-        self.gaps.append({"lost_at": round(lost_at - self._start, 3), "seconds": round(time.time() - lost_at, 3),
-                          "attempts": attempts, "recovered": recovered})
+        self.gaps.append(
+            {
+                "lost_at": round(lost_at - self._start, 3),
+                "seconds": round(time.time() - lost_at, 3),
+                "attempts": attempts,
+                "recovered": recovered,
+            }
+        )
 
     def _hand_over(self, frame: Frame) -> None:
         with self._ready:
@@ -293,9 +323,14 @@ class LiveSource(BaseSource):
         self._reader.join(timeout=self.settings.open_timeout_s + self.settings.read_timeout_s + 1)
 
     def stats(self) -> dict[str, Any]:
-        return {"frames_received": self.frames_received, "dropped_frames": self.dropped_frames,
-                "reconnects": self.reconnects, "gaps": list(self.gaps),
-                "frame_sizes": [list(size) for size in self.frame_sizes], "lost": self.lost}
+        return {
+            "frames_received": self.frames_received,
+            "dropped_frames": self.dropped_frames,
+            "reconnects": self.reconnects,
+            "gaps": list(self.gaps),
+            "frame_sizes": [list(size) for size in self.frame_sizes],
+            "lost": self.lost,
+        }
 
 
 class ImageFolderSource(BaseSource):

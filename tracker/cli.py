@@ -26,8 +26,7 @@ COMMAND_MODULES = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="tracker", description="Real-time video detection and tracking.")
+    parser = argparse.ArgumentParser(prog="tracker", description="Real-time video detection and tracking.")
     parser.add_argument("--version", action="version", version=f"tracker {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module_name in COMMAND_MODULES:

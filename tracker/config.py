@@ -29,8 +29,7 @@ from tracker.scheduler import PipelineSettings
 from tracker.trackers import DEFAULT_TRACKER, TRACKER_SETTINGS, TrackerSettings
 
 # Implementations per tagged section; a section without ``name`` gets the default one.
-IMPLEMENTATIONS: dict[str, tuple[type[BaseModel], ...]] = {"detector": DETECTOR_SETTINGS,
-                                                          "tracker": TRACKER_SETTINGS}
+IMPLEMENTATIONS: dict[str, tuple[type[BaseModel], ...]] = {"detector": DETECTOR_SETTINGS, "tracker": TRACKER_SETTINGS}
 DEFAULT_NAMES = {"detector": DEFAULT_DETECTOR().name, "tracker": DEFAULT_TRACKER().name}
 MAX_CONFIG_NODES = 10_000  # a config is a few dozen keys; a YAML alias bomb expands to billions
 ECHO_LIMIT = 60  # characters of a bad value quoted back in an error
@@ -75,7 +74,12 @@ def _describe_error(error: ValidationError, origin_of: Any) -> str:
     loc = [str(part) for part in first["loc"]]
     section = loc[0] if loc else ""
     name = None
-    if section in IMPLEMENTATIONS and len(loc) > 1 and loc[1] not in ("name",) and _implementation_keys(section, loc[1]):
+    if (
+        section in IMPLEMENTATIONS
+        and len(loc) > 1
+        and loc[1] not in ("name",)
+        and _implementation_keys(section, loc[1])
+    ):
         name = loc.pop(1)  # the union's tag, not a key
     key = ".".join(loc)
     origin = origin_of(key)
@@ -89,8 +93,10 @@ def _describe_error(error: ValidationError, origin_of: Any) -> str:
             valid = [k for k in _implementation_keys(section, name) if k != "name"]
             if not owners:
                 return f"{origin}: unknown key '{key}' for {section} '{name}'{_suggestion(leaf, valid)}"
-            return (f"{origin}: {key} does not apply to {section} '{name}' (its keys: {', '.join(valid)}); "
-                    f"it is a key of: {', '.join(owners)}")
+            return (
+                f"{origin}: {key} does not apply to {section} '{name}' (its keys: {', '.join(valid)}); "
+                f"it is a key of: {', '.join(owners)}"
+            )
         return f"{origin}: unknown key '{key}'{_suggestion(leaf, _known_keys(loc[:-1]))}"
     message = first["msg"].removeprefix("Value error, ")
     where = f"{key}: " if key else ""
@@ -173,8 +179,9 @@ def load_settings(config: str | Path | None = None, overrides: dict[str, Any] | 
         _set_dotted(tree, key, value)
 
     def origin_of(key: str) -> str:
-        from_command_line = any(key == set_key or key.startswith(set_key + ".") or set_key.startswith(key + ".")
-                                for set_key in overrides)
+        from_command_line = any(
+            key == set_key or key.startswith(set_key + ".") or set_key.startswith(key + ".") for set_key in overrides
+        )
         return "command line" if from_command_line or path is None else str(path)
 
     try:

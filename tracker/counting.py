@@ -25,9 +25,8 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from tracker.core.settings import StrictSettings
-from tracker.timing import iso_time
 from tracker.core.types import Frame, Tracks
-
+from tracker.timing import iso_time
 
 Coordinate = Annotated[float, Field(ge=-1e6, le=1e6)]  # pixels
 
@@ -37,7 +36,8 @@ class CountingLine(StrictSettings):
 
     name: str = Field(description="name used in events.jsonl and summary.json")
     points: list[tuple[Coordinate, Coordinate]] = Field(
-        min_length=2, max_length=2, description="the segment's two end points [[x1, y1], [x2, y2]] in pixels")
+        min_length=2, max_length=2, description="the segment's two end points [[x1, y1], [x2, y2]] in pixels"
+    )
 
     @model_validator(mode="after")
     def _has_length(self) -> CountingLine:
@@ -59,15 +59,23 @@ class CountingSettings(StrictSettings):
     lines: list[CountingLine] = Field(
         default_factory=list,
         description="counting segments [{name, points: [[x1,y1],[x2,y2]]}]; 'in' = crossing to the right-hand "
-                    "side walking from the first point to the second (a line drawn left to right: moving down)")
+        "side walking from the first point to the second (a line drawn left to right: moving down)",
+    )
     zones: list[CountingZone] = Field(
-        default_factory=list, description="zones [{name, polygon: [[x,y],...]}]: inside now, entries, exits, dwell")
+        default_factory=list, description="zones [{name, polygon: [[x,y],...]}]: inside now, entries, exits, dwell"
+    )
     anchor: Literal["bottom_center", "center"] = Field(
-        "bottom_center", description="the point of each box that crosses lines and enters zones")
+        "bottom_center", description="the point of each box that crosses lines and enters zones"
+    )
     min_frames_each_side: int = Field(
-        3, ge=1, le=10_000, description="frames a track must spend on each side of a line (or in/out of a zone) to count")
+        3,
+        ge=1,
+        le=10_000,
+        description="frames a track must spend on each side of a line (or in/out of a zone) to count",
+    )
     count_at_track_end: bool = Field(
-        True, description="count a crossing whose track ends on the far side sooner (lines near the frame edge)")
+        True, description="count a crossing whose track ends on the far side sooner (lines near the frame edge)"
+    )
 
     @model_validator(mode="after")
     def _unique_names(self) -> CountingSettings:
@@ -103,22 +111,26 @@ def segments_intersect(p1: Point, p2: Point, q1: Point, q2: Point) -> bool:
     d3, d4 = _orient(p1, p2, q1), _orient(p1, p2, q2)
     if ((d1 > 0 > d2) or (d1 < 0 < d2)) and ((d3 > 0 > d4) or (d3 < 0 < d4)):
         return True
-    return ((d1 == 0 and _on_segment(q1, q2, p1)) or (d2 == 0 and _on_segment(q1, q2, p2))
-            or (d3 == 0 and _on_segment(p1, p2, q1)) or (d4 == 0 and _on_segment(p1, p2, q2)))
+    return (
+        (d1 == 0 and _on_segment(q1, q2, p1))
+        or (d2 == 0 and _on_segment(q1, q2, p2))
+        or (d3 == 0 and _on_segment(p1, p2, q1))
+        or (d4 == 0 and _on_segment(p1, p2, q2))
+    )
 
 
 @dataclass
 class _LineState:
-    side: int = 0          # side of the current run (+1 right, -1 left, 0 unknown)
-    run: int = 0           # frames in the current run
-    settled: int = 0       # last side held for min_frames_each_side frames (0: none yet)
+    side: int = 0  # side of the current run (+1 right, -1 left, 0 unknown)
+    run: int = 0  # frames in the current run
+    settled: int = 0  # last side held for min_frames_each_side frames (0: none yet)
     through: bool = False  # the path went through the segment since it left ``settled``
     counted: set[int] = field(default_factory=set)
 
 
 @dataclass
 class _ZoneState:
-    inside: bool | None = None    # settled state (None: not yet known)
+    inside: bool | None = None  # settled state (None: not yet known)
     candidate: bool | None = None
     run: int = 0
     run_started_s: float = 0.0
@@ -159,8 +171,9 @@ class LineZoneCounter:
         return bool(self.lines or self.zones)
 
     def inside_now(self) -> dict[str, int]:
-        return {name: sum(1 for t in self._tracks.values() if t.zones[z].inside)
-                for z, (name, _) in enumerate(self.zones)}
+        return {
+            name: sum(1 for t in self._tracks.values() if t.zones[z].inside) for z, (name, _) in enumerate(self.zones)
+        }
 
     def update(self, frame: Frame, tracks: Tracks) -> list[dict[str, Any]]:
         """Feed one processed frame's tracks; returns the events it caused, in order."""
@@ -173,13 +186,22 @@ class LineZoneCounter:
             state = self._tracks.get(track_id)
             if state is None:
                 state = self._tracks[track_id] = _TrackState(
-                    class_name, point, self._updates, frame,
-                    [_LineState() for _ in self.lines], [_ZoneState() for _ in self.zones])
+                    class_name,
+                    point,
+                    self._updates,
+                    frame,
+                    [_LineState() for _ in self.lines],
+                    [_ZoneState() for _ in self.zones],
+                )
                 previous = None
             else:
                 previous = state.last_point
-            state.class_name, state.last_point, state.last_update, state.last_frame = \
-                class_name, point, self._updates, frame
+            state.class_name, state.last_point, state.last_update, state.last_frame = (
+                class_name,
+                point,
+                self._updates,
+                frame,
+            )
             for line_index, line_state in enumerate(state.lines):
                 events += self._step_line(line_index, line_state, previous, point, track_id, state, frame)
             for zone_index, zone_state in enumerate(state.zones):
@@ -196,8 +218,16 @@ class LineZoneCounter:
             events += self._end_track(track_id)
         return events
 
-    def _step_line(self, index: int, s: _LineState, previous: Point | None, point: Point, track_id: int,
-                   track: _TrackState, frame: Frame) -> list[dict[str, Any]]:
+    def _step_line(
+        self,
+        index: int,
+        s: _LineState,
+        previous: Point | None,
+        point: Point,
+        track_id: int,
+        track: _TrackState,
+        frame: Frame,
+    ) -> list[dict[str, Any]]:
         name, a, b = self.lines[index]
         if previous is not None and segments_intersect(previous, point, a, b):
             s.through = True
@@ -215,8 +245,9 @@ class LineZoneCounter:
         s.settled, s.through = side, False
         return events
 
-    def _count_crossing(self, index: int, s: _LineState, side: int, track_id: int, track: _TrackState,
-                        frame: Frame, at_track_end: bool) -> list[dict[str, Any]]:
+    def _count_crossing(
+        self, index: int, s: _LineState, side: int, track_id: int, track: _TrackState, frame: Frame, at_track_end: bool
+    ) -> list[dict[str, Any]]:
         if side in s.counted:
             return []
         s.counted.add(side)
@@ -226,8 +257,9 @@ class LineZoneCounter:
         extra = {"at_track_end": True} if at_track_end else {}
         return [_event(frame, track_id, track.class_name, "line_crossing", line=name, direction=direction, **extra)]
 
-    def _step_zone(self, index: int, s: _ZoneState, point: Point, track_id: int, track: _TrackState,
-                   frame: Frame) -> list[dict[str, Any]]:
+    def _step_zone(
+        self, index: int, s: _ZoneState, point: Point, track_id: int, track: _TrackState, frame: Frame
+    ) -> list[dict[str, Any]]:
         inside = cv2.pointPolygonTest(self.zones[index][1], point, False) >= 0
         if inside != s.candidate:
             s.candidate, s.run, s.run_started_s = inside, 0, frame.time_s
@@ -244,8 +276,9 @@ class LineZoneCounter:
             return [self._exit(index, s, track_id, track, frame, s.run_started_s)]
         return []
 
-    def _exit(self, index: int, s: _ZoneState, track_id: int, track: _TrackState, frame: Frame,
-              left_s: float, **extra: Any) -> dict[str, Any]:
+    def _exit(
+        self, index: int, s: _ZoneState, track_id: int, track: _TrackState, frame: Frame, left_s: float, **extra: Any
+    ) -> dict[str, Any]:
         name = self.zones[index][0]
         dwell_s = max(0.0, left_s - s.entered_s)
         self.exits[name][track.class_name] += 1
@@ -280,11 +313,16 @@ class LineZoneCounter:
         for name, _ in self.zones:
             dwell = self.dwell[name]
             zones[name] = {
-                "inside_now": inside[name], "entries": dict(sorted(self.entries[name].items())),
+                "inside_now": inside[name],
+                "entries": dict(sorted(self.entries[name].items())),
                 "exits": dict(sorted(self.exits[name].items())),
-                "entries_total": sum(self.entries[name].values()), "exits_total": sum(self.exits[name].values()),
-                "dwell_s": {"count": dwell["count"], "mean": round(dwell["total_s"] / dwell["count"], 3)
-                            if dwell["count"] else None, "max": round(dwell["max_s"], 3)},
+                "entries_total": sum(self.entries[name].values()),
+                "exits_total": sum(self.exits[name].values()),
+                "dwell_s": {
+                    "count": dwell["count"],
+                    "mean": round(dwell["total_s"] / dwell["count"], 3) if dwell["count"] else None,
+                    "max": round(dwell["max_s"], 3),
+                },
             }
         return {"lines": lines, "zones": zones}
 
@@ -295,4 +333,3 @@ def _event(frame: Frame, track_id: int, class_name: str, kind: str, **fields: An
         event["wall_time"] = iso_time(frame.wall_time)
     event.update({"track_id": track_id, "class": class_name, "event": kind, **fields})
     return event
-

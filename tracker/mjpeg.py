@@ -19,8 +19,13 @@ BOUNDARY = "frame"
 class MjpegServer:
     """Serves on ``host:port`` (port 0: any free port, see ``port``) from a daemon thread."""
 
-    def __init__(self, host: str, port: int, page: Callable[[], str] | None = None,
-                 stats: Callable[[], dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        page: Callable[[], str] | None = None,
+        stats: Callable[[], dict[str, Any]] | None = None,
+    ) -> None:
         self._jpeg: bytes | None = None
         self._sequence = 0
         self._changed = threading.Condition()  # also guards the client count
@@ -29,8 +34,9 @@ class MjpegServer:
         self._httpd = ThreadingHTTPServer((host, port), self._handler_class(page, stats))
         self._httpd.daemon_threads = True
         self.host, self.port = self._httpd.server_address[:2]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2},
-                                        name="mjpeg-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2}, name="mjpeg-server", daemon=True
+        )
         self._thread.start()
 
     @property
@@ -68,8 +74,9 @@ class MjpegServer:
         self._httpd.shutdown()
         self._httpd.server_close()
 
-    def _handler_class(self, page: Callable[[], str] | None,
-                       stats: Callable[[], dict[str, Any]] | None) -> type[BaseHTTPRequestHandler]:
+    def _handler_class(
+        self, page: Callable[[], str] | None, stats: Callable[[], dict[str, Any]] | None
+    ) -> type[BaseHTTPRequestHandler]:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -105,8 +112,11 @@ class MjpegServer:
                     sequence = 0
                     while (item := server._next_frame(sequence)) is not None:
                         sequence, jpeg = item
-                        self.wfile.write(f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\n"
-                                         f"Content-Length: {len(jpeg)}\r\n\r\n".encode() + jpeg + b"\r\n")
+                        self.wfile.write(
+                            f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n\r\n".encode()
+                            + jpeg
+                            + b"\r\n"
+                        )
                         self.wfile.flush()
                 except (BrokenPipeError, ConnectionResetError, TimeoutError):
                     pass  # the client went away

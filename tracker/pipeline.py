@@ -77,9 +77,17 @@ class Pipeline:
     out ``settings.lag_frames`` frames after they went in (one more with counting, so that the
     last frame can carry the events of tracks still open when the source ends)."""
 
-    def __init__(self, source: FrameSource, detector: Detector, tracker: Tracker, settings: PipelineSettings, *,
-                 counter: LineZoneCounter | None = None, annotators: Sequence[Annotator] = (),
-                 max_disappeared: int = 30) -> None:
+    def __init__(
+        self,
+        source: FrameSource,
+        detector: Detector,
+        tracker: Tracker,
+        settings: PipelineSettings,
+        *,
+        counter: LineZoneCounter | None = None,
+        annotators: Sequence[Annotator] = (),
+        max_disappeared: int = 30,
+    ) -> None:
         self.source = source
         self.detector = detector
         self.tracker = tracker
@@ -192,7 +200,8 @@ class Pipeline:
                     closing.callback(sink.close)
                 closing.callback(lambda: write(self.finish()))  # held frames first, then close
                 bar = closing.enter_context(
-                    tqdm(total=total, unit="frame", disable=not progress, dynamic_ncols=True, desc="tracking"))
+                    tqdm(total=total, unit="frame", disable=not progress, dynamic_ncols=True, desc="tracking")
+                )
                 while True:
                     with timer.stage("read"):
                         frame = next(frames, None)

@@ -33,5 +33,6 @@ def resolve_config(text: str) -> Path:
     name = text.removesuffix(CONFIG_SUFFIX)
     if name in shipped_config_names():
         return shipped_configs_dir() / f"{name}{CONFIG_SUFFIX}"
-    raise UserError(f"config '{text}' is neither a file nor a shipped config "
-                    f"(shipped: {', '.join(shipped_config_names())})")
+    raise UserError(
+        f"config '{text}' is neither a file nor a shipped config (shipped: {', '.join(shipped_config_names())})"
+    )

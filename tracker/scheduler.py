@@ -14,17 +14,26 @@ class PipelineSettings(StrictSettings):
 
     detect_every: int = Field(5, ge=1, le=10**6, description="run the detector every N frames (1 = every frame)")
     max_detect_gap_s: float | None = Field(
-        0.25, gt=0, le=86400, description="seconds: never leave more than this much video between detections; "
+        0.25,
+        gt=0,
+        le=86400,
+        description="seconds: never leave more than this much video between detections; "
         "caps detect_every on low-frame-rate sources (0.25: every 5th frame at 25 fps, every frame at 7 fps); "
-        "null: no cap (--detect-every on the command line sets it to null, so N is the exact schedule)")
+        "null: no cap (--detect-every on the command line sets it to null, so N is the exact schedule)",
+    )
     redetect_on_exit: bool = Field(True, description="run the detector early when a track leaves the frame")
     redetect_on_tentative: bool = Field(
-        True, description="run the detector on the next frame while a new track waits for confirmation")
+        True, description="run the detector on the next frame while a new track waits for confirmation"
+    )
     lag_frames: int = Field(
-        10, ge=0, le=10_000, description="frames: hold each frame's tracks this many frames before writing them, "
+        10,
+        ge=0,
+        le=10_000,
+        description="frames: hold each frame's tracks this many frames before writing them, "
         "and revise them meanwhile: boxes between two detections are interpolated, a track the detector missed "
         "for a few frames is filled in, a new track shows from its first detection. Outputs (and --serve) run "
-        "this many frames behind; 0 writes each frame as soon as it is tracked")
+        "this many frames behind; 0 writes each frame as soon as it is tracked",
+    )
 
 
 class DetectionScheduler:

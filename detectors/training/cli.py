@@ -12,11 +12,16 @@ from tracker.core.errors import UserError
 
 
 def parse_common_args(argv: list[str] | None, description: str | None, default_config: Path) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=description,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", type=Path, default=default_config, help="training settings (YAML)")
-    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
-                        help="override one setting, e.g. --set epochs=1 (repeatable)")
+    parser.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override one setting, e.g. --set epochs=1 (repeatable)",
+    )
     args = parser.parse_args(argv)
     try:
         args.overrides = dict(parse_override(text) for text in args.sets)

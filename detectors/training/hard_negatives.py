@@ -29,8 +29,9 @@ def mot_mining_half(clip: Path) -> tuple[list, list]:
     return frames[:half], frames[half:]
 
 
-def mining_frames(data_root: Path, traffic_frames: Path, n_traffic: int, mot_clips: list[Path],
-                  every: int, rng: np.random.Generator) -> list:
+def mining_frames(
+    data_root: Path, traffic_frames: Path, n_traffic: int, mot_clips: list[Path], every: int, rng: np.random.Generator
+) -> list:
     traffic = read_voc_folder(data_root / traffic_frames)
     picked = [traffic[i] for i in sorted(rng.choice(len(traffic), min(n_traffic, len(traffic)), replace=False))]
     for clip in mot_clips:
@@ -38,8 +39,15 @@ def mining_frames(data_root: Path, traffic_frames: Path, n_traffic: int, mot_cli
     return picked
 
 
-def mine(model, frames: list, input_size: tuple[int, int], patch_size: int, background_id: int,
-         min_score: float, per_frame: int) -> np.ndarray:
+def mine(
+    model,
+    frames: list,
+    input_size: tuple[int, int],
+    patch_size: int,
+    background_id: int,
+    min_score: float,
+    per_frame: int,
+) -> np.ndarray:
     """Background patches (RGB uint8) from windows scored as objects away from every gt box."""
     import tensorflow as tf
 
@@ -56,9 +64,12 @@ def mine(model, frames: list, input_size: tuple[int, int], patch_size: int, back
         batch = tf.constant(image[None].astype(np.float32))
         crops, scores = [], []
         for start in range(0, len(boxes), CHUNK):
-            chunk = tf.image.crop_and_resize(batch, boxes[start:start + CHUNK],
-                                             tf.zeros(len(boxes[start:start + CHUNK]), tf.int32),
-                                             [patch_size, patch_size])
+            chunk = tf.image.crop_and_resize(
+                batch,
+                boxes[start : start + CHUNK],
+                tf.zeros(len(boxes[start : start + CHUNK]), tf.int32),
+                [patch_size, patch_size],
+            )
             probabilities = model(chunk, training=False).numpy()
             crops.append(chunk.numpy())
             scores.append(1.0 - probabilities[:, background_id])

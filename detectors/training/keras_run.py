@@ -29,8 +29,9 @@ class TimeLimit(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-def standard_callbacks(log_dir: Path, checkpoint_path: Path, patience: int,
-                       max_minutes: float) -> list[keras.callbacks.Callback]:
+def standard_callbacks(
+    log_dir: Path, checkpoint_path: Path, patience: int, max_minutes: float
+) -> list[keras.callbacks.Callback]:
     """TensorBoard logs, best-model checkpoint (by val_loss), early stopping, time limit."""
     checkpoint_path.parent.mkdir(parents=True, exist_ok=True)
     return [
@@ -89,4 +90,3 @@ def _uncompiled_copy(model: keras.Model) -> keras.Model:
     copy = model.__class__.from_config(model.get_config())  # no compile state, no optimizer
     copy.set_weights(model.get_weights())
     return copy
-

@@ -28,7 +28,7 @@ TALL_ASPECT = 0.5  # width / height of person windows
 
 def _patch(image: np.ndarray, box, size: int) -> np.ndarray:
     x1, y1, x2, y2 = (int(round(v)) for v in box)
-    crop = image[max(y1, 0):max(y2, y1 + 1), max(x1, 0):max(x2, x1 + 1)]
+    crop = image[max(y1, 0) : max(y2, y1 + 1), max(x1, 0) : max(x2, x1 + 1)]
     return cv2.cvtColor(cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2RGB)
 
 
@@ -39,7 +39,9 @@ def _sample_files(folder: Path, limit: int | None, rng: np.random.Generator) -> 
     return files
 
 
-def _crop_folder(folder: Path, label: str, size: int, limit: int | None, rng, box=None) -> Iterator[tuple[np.ndarray, str]]:
+def _crop_folder(
+    folder: Path, label: str, size: int, limit: int | None, rng, box=None
+) -> Iterator[tuple[np.ndarray, str]]:
     for path in _sample_files(folder, limit, rng):
         image = cv2.imread(str(path))
         if image is not None:
@@ -54,8 +56,9 @@ def _random_window(width: int, height: int, rng: np.random.Generator) -> np.ndar
     return np.array([x1, y1, x1 + w, y1 + h])
 
 
-def _traffic_patches(folder: Path, size: int, n_background: int, n_near: int, limit: int | None,
-                     rng) -> Iterator[tuple[np.ndarray, str]]:
+def _traffic_patches(
+    folder: Path, size: int, n_background: int, n_near: int, limit: int | None, rng
+) -> Iterator[tuple[np.ndarray, str]]:
     items = read_voc_folder(folder)[:limit]
     per_frame_bg = int(np.ceil(n_background / max(len(items), 1)))
     per_frame_near = int(np.ceil(n_near / max(len(items), 1)))
@@ -88,9 +91,14 @@ def build_patch_set(settings, data_root: Path) -> tuple[np.ndarray, np.ndarray]:
         _crop_folder(vehicles / "vehicles", "car", size, cap, rng),
         _crop_folder(vehicles / "non-vehicles", "background", size, cap, rng),
         _crop_folder(data_root / settings.person_crops, "person", size, limit, rng, box=INRIA_PERSON_BOX),
-        _traffic_patches(data_root / settings.traffic_frames, size,
-                         settings.mined_backgrounds if not limit else limit,
-                         settings.near_miss_backgrounds if not limit else limit, limit, rng),
+        _traffic_patches(
+            data_root / settings.traffic_frames,
+            size,
+            settings.mined_backgrounds if not limit else limit,
+            settings.near_miss_backgrounds if not limit else limit,
+            limit,
+            rng,
+        ),
     ]
     patches, labels = [], []
     for source in sources:

@@ -45,11 +45,14 @@ class SmallerVGGTrainSettings(_TrainSettings):
     hard_negative_traffic_frames: int = Field(40, ge=0, description="traffic-voc/train frames scanned for mining")
     hard_negative_mot_clips: list[Path] = Field(
         [Path("mot/TUD-Campus"), Path("mot/PETS09-S3-MF1")],
-        description="MOT clips whose FIRST HALF is scanned for mining (the second half is held out)")
+        description="MOT clips whose FIRST HALF is scanned for mining (the second half is held out)",
+    )
     hard_negative_every: int = Field(3, ge=1, description="scan every Nth frame of those clip halves")
     hard_negative_per_frame: int = Field(150, gt=0, description="most mined patches per frame")
     hard_negative_min_score: float = Field(0.5, description="object score from which a window counts as hard")
-    window_input_width: int = Field(480, gt=0, description="frame width the window search runs at (as detector.input_width)")
+    window_input_width: int = Field(
+        480, gt=0, description="frame width the window search runs at (as detector.input_width)"
+    )
     window_input_height: int = Field(270, gt=0, description="frame height the window search runs at")
 
 
@@ -61,8 +64,12 @@ class MobileNetTrainSettings(_TrainSettings):
     alpha: float = Field(0.35, gt=0, description="MobileNetV2 width multiplier")
     head_channels: int = Field(64, gt=0, description="channels of the CenterNet head")
     cache_width: int = Field(640, gt=0, description="frames are decoded once and kept at this width")
-    train_crop: int = Field(160, gt=0, description="side of the square random crops trained on (multiple of 32; "
-                                                   "cheaper than whole frames, same object scale)")
+    train_crop: int = Field(
+        160,
+        gt=0,
+        description="side of the square random crops trained on (multiple of 32; "
+        "cheaper than whole frames, same object scale)",
+    )
     steps_per_epoch: int = Field(60, gt=0, description="augmented batches per epoch")
     init_weights: Path | None = Field(None, description="start from this checkpoint (continue a bounded run)")
 

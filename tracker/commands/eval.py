@@ -22,25 +22,43 @@ AssA, LocA, MOTA, MOTP, IDF1, IDP, IDR, MT, ML, FP, FN, IDSW, Frag.
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "eval", help="score tracks against MOTChallenge ground truth (HOTA, MOTA, IDF1)",
-        description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--gt", type=Path, required=True,
-                        help="sequence folder, gt.txt, or folder of sequence folders")
-    parser.add_argument("--pred", type=Path, required=True,
-                        help="tracks file (frame,id,x,y,w,h,conf,...) or folder of <sequence>.txt")
-    parser.add_argument("--seq-length", type=int, metavar="N",
-                        help="frame count when the gt has no seqinfo.ini (default: last gt frame)")
-    parser.add_argument("--json", nargs="?", const="-", metavar="PATH",
-                        help="write results as JSON to PATH; bare --json (or '-') prints JSON "
-                             "to stdout instead of the table")
-    parser.add_argument("--plot", type=Path, metavar="PNG",
-                        help="save a figure: HOTA/MOTA/IDF1 bars per sequence and FP/FN/IDSW "
-                             "per frame along each sequence")
-    parser.add_argument("--workers", type=int, metavar="N",
-                        help="processes for a benchmark (default: min(CPUs, sequences))")
-    parser.add_argument("--ray", metavar="ADDRESS",
-                        help="run a benchmark's sequences as Ray tasks: 'local' starts a local "
-                             "Ray instance, else a ray.init address (needs the [ray] extra)")
+        "eval",
+        help="score tracks against MOTChallenge ground truth (HOTA, MOTA, IDF1)",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--gt", type=Path, required=True, help="sequence folder, gt.txt, or folder of sequence folders")
+    parser.add_argument(
+        "--pred", type=Path, required=True, help="tracks file (frame,id,x,y,w,h,conf,...) or folder of <sequence>.txt"
+    )
+    parser.add_argument(
+        "--seq-length",
+        type=int,
+        metavar="N",
+        help="frame count when the gt has no seqinfo.ini (default: last gt frame)",
+    )
+    parser.add_argument(
+        "--json",
+        nargs="?",
+        const="-",
+        metavar="PATH",
+        help="write results as JSON to PATH; bare --json (or '-') prints JSON to stdout instead of the table",
+    )
+    parser.add_argument(
+        "--plot",
+        type=Path,
+        metavar="PNG",
+        help="save a figure: HOTA/MOTA/IDF1 bars per sequence and FP/FN/IDSW per frame along each sequence",
+    )
+    parser.add_argument(
+        "--workers", type=int, metavar="N", help="processes for a benchmark (default: min(CPUs, sequences))"
+    )
+    parser.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        help="run a benchmark's sequences as Ray tasks: 'local' starts a local "
+        "Ray instance, else a ray.init address (needs the [ray] extra)",
+    )
     parser.add_argument("--verbose", action="store_true", help="also print TrackEval's own tables")
     parser.set_defaults(run=run)
 
@@ -61,17 +79,20 @@ def run(args: argparse.Namespace) -> int:
         if output is not None and not output.parent.is_dir():
             raise UserError(f"output folder does not exist: {output.parent}")
     if is_sequence(args.gt):
-        sequence = evaluate_sequence(args.gt, args.pred, seq_length=args.seq_length,
-                                     per_frame=per_frame, verbose=args.verbose)
+        sequence = evaluate_sequence(
+            args.gt, args.pred, seq_length=args.seq_length, per_frame=per_frame, verbose=args.verbose
+        )
         result = BenchmarkResult([sequence], sequence.metrics)
     else:
         benchmark_sequences(args.gt)  # a clear error if it holds no sequences either
         if not args.pred.is_dir():
-            raise UserError(f"--gt {args.gt} is a folder of sequences, so --pred must be a "
-                            f"folder of <sequence>.txt files; got {args.pred}")
-        result = evaluate_benchmark(args.gt, args.pred, workers=args.workers,
-                                    ray_address=args.ray, per_frame=per_frame,
-                                    verbose=args.verbose)
+            raise UserError(
+                f"--gt {args.gt} is a folder of sequences, so --pred must be a "
+                f"folder of <sequence>.txt files; got {args.pred}"
+            )
+        result = evaluate_benchmark(
+            args.gt, args.pred, workers=args.workers, ray_address=args.ray, per_frame=per_frame, verbose=args.verbose
+        )
     text = json.dumps(result.to_dict(), indent=2)
     if args.json == "-":
         print(text)
@@ -85,4 +106,3 @@ def run(args: argparse.Namespace) -> int:
             plot_result(result, tmp)
         print(f"plot: {args.plot}", file=sys.stderr)
     return 0
-

@@ -37,33 +37,59 @@ class SettingsHelp(argparse.RawDescriptionHelpFormatter):
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "track", help="detect and track objects in a video, folder, webcam or stream",
+        "track",
+        help="detect and track objects in a video, folder, webcam or stream",
         description="Detect objects every N frames, track them in between, and write an annotated "
-                    "video plus per-object tracks.",
-        epilog=EPILOG, formatter_class=SettingsHelp)
+        "video plus per-object tracks.",
+        epilog=EPILOG,
+        formatter_class=SettingsHelp,
+    )
     parser.add_argument("source", metavar="SOURCE", help="video file, image folder, webcam index or stream URL")
     parser.add_argument("-o", "--output", metavar="DIR", required=True, type=Path, help="folder for the outputs")
-    parser.add_argument("-c", "--config", metavar="CONFIG",
-                        help="YAML config file, or a shipped config's name: default, pedestrians, traffic, vehicles "
-                             "(default: the built-in defaults, which are configs/default.yaml)")
-    parser.add_argument("--detector", help="detector name (detector.name): ssdlite (default), mobilenet, smallervgg, "
-                                           "hog, motion, motfile")
-    parser.add_argument("--tracker", help="tracker name (tracker.name): bytetrack (default), bytetrack-dlib, kalman, "
-                                          "dlib, centroid")
-    parser.add_argument("--detect-every", type=int, metavar="N",
-                        help="run the detector exactly every N frames (and early when the tracker asks); "
-                             "lifts pipeline.max_detect_gap_s")
+    parser.add_argument(
+        "-c",
+        "--config",
+        metavar="CONFIG",
+        help="YAML config file, or a shipped config's name: default, pedestrians, traffic, vehicles "
+        "(default: the built-in defaults, which are configs/default.yaml)",
+    )
+    parser.add_argument(
+        "--detector",
+        help="detector name (detector.name): ssdlite (default), mobilenet, smallervgg, hog, motion, motfile",
+    )
+    parser.add_argument(
+        "--tracker", help="tracker name (tracker.name): bytetrack (default), bytetrack-dlib, kalman, dlib, centroid"
+    )
+    parser.add_argument(
+        "--detect-every",
+        type=int,
+        metavar="N",
+        help="run the detector exactly every N frames (and early when the tracker asks); "
+        "lifts pipeline.max_detect_gap_s",
+    )
     parser.add_argument("--min-score", type=float, metavar="X", help="drop detections scoring below X")
     parser.add_argument("--det-file", type=Path, metavar="PATH", help="motfile detector: det.txt to read")
     parser.add_argument("--no-video", action="store_true", help="do not write annotated.mp4")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                        help="override any config setting, e.g. --set tracker.max_disappeared=50 (repeatable)")
-    parser.add_argument("--gt", type=Path, metavar="SEQ",
-                        help="MOTChallenge sequence folder (or gt.txt) to evaluate the tracks against "
-                             "right after tracking (HOTA, MOTA, IDF1... into summary.json)")
-    parser.add_argument("--serve", metavar="HOST:PORT",
-                        help="live view in a browser at http://HOST:PORT/ (annotated stream, counts, fps); "
-                             "PORT alone binds 127.0.0.1")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override any config setting, e.g. --set tracker.max_disappeared=50 (repeatable)",
+    )
+    parser.add_argument(
+        "--gt",
+        type=Path,
+        metavar="SEQ",
+        help="MOTChallenge sequence folder (or gt.txt) to evaluate the tracks against "
+        "right after tracking (HOTA, MOTA, IDF1... into summary.json)",
+    )
+    parser.add_argument(
+        "--serve",
+        metavar="HOST:PORT",
+        help="live view in a browser at http://HOST:PORT/ (annotated stream, counts, fps); PORT alone binds 127.0.0.1",
+    )
     parser.add_argument("--display", action="store_true", help="show the annotated frames in a window (needs a GUI)")
     parser.add_argument("--max-frames", type=int, metavar="N", help="stop after N frames")
     parser.add_argument("--overwrite", action="store_true", help="replace the outputs of an earlier run in DIR")
@@ -75,9 +101,13 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     from tracker.config import parse_override
 
     overrides = dict(parse_override(text) for text in args.overrides)
-    for key, value in (("detector.name", args.detector), ("tracker.name", args.tracker),
-                       ("pipeline.detect_every", args.detect_every), ("detector.min_score", args.min_score),
-                       ("detector.det_file", str(args.det_file) if args.det_file else None)):
+    for key, value in (
+        ("detector.name", args.detector),
+        ("tracker.name", args.tracker),
+        ("pipeline.detect_every", args.detect_every),
+        ("detector.min_score", args.min_score),
+        ("detector.det_file", str(args.det_file) if args.det_file else None),
+    ):
         if value is not None:
             overrides[key] = value
     if args.detect_every is not None:
@@ -150,21 +180,33 @@ def run(args: argparse.Namespace) -> int:
     from tracker.interrupts import STOP
     from tracker.outputs.assemble import build_outputs
 
-    with build_pipeline(settings, args.source, draw=settings.output.video or bool(args.serve) or args.display) \
-            as pipeline:
+    with build_pipeline(
+        settings, args.source, draw=settings.output.video or bool(args.serve) or args.display
+    ) as pipeline:
         source = pipeline.source
-        outputs = build_outputs(layout, settings.output, pipeline.class_names, source.info.fps,
-                                events=pipeline.counter is not None, serve=args.serve, display=args.display,
-                                prepare=lambda: _clear_output_dir(layout))
+        outputs = build_outputs(
+            layout,
+            settings.output,
+            pipeline.class_names,
+            source.info.fps,
+            events=pipeline.counter is not None,
+            serve=args.serve,
+            display=args.display,
+            prepare=lambda: _clear_output_dir(layout),
+        )
         started = time.time()
         with STOP.installed():  # SIGINT/SIGTERM: finish the frame, close the outputs, exit 0
             try:
                 stats = pipeline.run(outputs.sinks, max_frames=args.max_frames, progress=not args.quiet)
             finally:
                 summary = {
-                    "source": {"name": source.info.name, "fps": source.info.fps,
-                               "frame_count": source.info.frame_count, "live": source.info.live,
-                               **source.stats()},
+                    "source": {
+                        "name": source.info.name,
+                        "fps": source.info.fps,
+                        "frame_count": source.info.frame_count,
+                        "live": source.info.live,
+                        **source.stats(),
+                    },
                     "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
                     **pipeline.stats.as_dict(),
                     **({"counts": pipeline.counter.summary()} if pipeline.counter else {}),
@@ -177,6 +219,9 @@ def run(args: argparse.Namespace) -> int:
     if args.gt is not None:
         _evaluate_into_summary(args.gt, layout, summary)
     ended = "stopped by a signal after" if stats.stopped_by == "interrupt" else "processed"
-    print(f"{ended} {stats.frames} frames at {summary['fps']} fps; "
-          f"{sum(summary['tracks_per_class'].values())} tracks -> {args.output}", file=sys.stderr)
+    print(
+        f"{ended} {stats.frames} frames at {summary['fps']} fps; "
+        f"{sum(summary['tracks_per_class'].values())} tracks -> {args.output}",
+        file=sys.stderr,
+    )
     return 0

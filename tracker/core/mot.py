@@ -35,18 +35,19 @@ def read_rows(path: Path, *, kind: str = "MOT") -> np.ndarray:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except UnicodeDecodeError as error:
-        raise UserError(f"{path}: not UTF-8 text (byte 0x{error.object[error.start]:02x} at offset "
-                        f"{error.start})") from None
-    rows = [_parse_line(line.strip(), f"{path}:{line_no}")
-            for line_no, line in enumerate(lines, start=1) if line.strip()]
+        raise UserError(
+            f"{path}: not UTF-8 text (byte 0x{error.object[error.start]:02x} at offset {error.start})"
+        ) from None
+    rows = [
+        _parse_line(line.strip(), f"{path}:{line_no}") for line_no, line in enumerate(lines, start=1) if line.strip()
+    ]
     return np.asarray(rows, dtype=np.float64).reshape(-1, MOT_COLUMNS)
 
 
 def _parse_line(text: str, where: str) -> list[float]:
     fields = text.replace(",", " ").split()
     if len(fields) < 6:
-        raise UserError(f"{where}: expected at least 6 comma-separated columns (frame,id,x,y,w,h), "
-                        f"got {len(fields)}")
+        raise UserError(f"{where}: expected at least 6 comma-separated columns (frame,id,x,y,w,h), got {len(fields)}")
     try:
         values = [float(f) for f in fields[:MOT_COLUMNS]]
     except ValueError:
@@ -59,8 +60,10 @@ def _parse_line(text: str, where: str) -> list[float]:
 def format_rows(frame: int, ids: Iterable[int], xyxy: np.ndarray, scores: np.ndarray) -> list[str]:
     """One frame's boxes as MOT lines: ``frame`` is 1-based, boxes are xyxy pixels (written as
     x,y,w,h with 2 decimals), scores get 4 decimals."""
-    return [f"{frame},{int(track_id)},{x1:.2f},{y1:.2f},{x2 - x1:.2f},{y2 - y1:.2f},{score:.4f}{UNUSED_COLUMNS}\n"
-            for track_id, (x1, y1, x2, y2), score in zip(ids, xyxy, scores)]
+    return [
+        f"{frame},{int(track_id)},{x1:.2f},{y1:.2f},{x2 - x1:.2f},{y2 - y1:.2f},{score:.4f}{UNUSED_COLUMNS}\n"
+        for track_id, (x1, y1, x2, y2), score in zip(ids, xyxy, scores)
+    ]
 
 
 def write_rows(path: Path, rows: np.ndarray) -> None:

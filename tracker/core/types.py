@@ -95,8 +95,14 @@ class Tracks:
 
     @classmethod
     def empty(cls) -> Tracks:
-        return cls(np.zeros(0, np.int64), np.zeros((0, 4), np.float32), np.zeros(0, np.float32),
-                   np.zeros(0, np.int32), np.zeros(0, bool), np.zeros(0, np.float32))
+        return cls(
+            np.zeros(0, np.int64),
+            np.zeros((0, 4), np.float32),
+            np.zeros(0, np.float32),
+            np.zeros(0, np.int32),
+            np.zeros(0, bool),
+            np.zeros(0, np.float32),
+        )
 
     @classmethod
     def from_snapshots(cls, snapshots: list[TrackSnapshot]) -> Tracks:
@@ -104,9 +110,14 @@ class Tracks:
         snapshots = [s for s in snapshots if s.shown]
         if not snapshots:
             return cls.empty()
-        return cls(ids=[s.public_id for s in snapshots], xyxy=np.array([s.box for s in snapshots]),
-                   scores=[s.score for s in snapshots], class_ids=[s.class_id for s in snapshots],
-                   from_detector=[s.detected for s in snapshots], confidence=[s.confidence for s in snapshots])
+        return cls(
+            ids=[s.public_id for s in snapshots],
+            xyxy=np.array([s.box for s in snapshots]),
+            scores=[s.score for s in snapshots],
+            class_ids=[s.class_id for s in snapshots],
+            from_detector=[s.detected for s in snapshots],
+            confidence=[s.confidence for s in snapshots],
+        )
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -15,9 +15,15 @@ from tracker.evaluation.results import BenchmarkResult, Metrics, SequenceResult
 from tracker.evaluation.trackeval_run import combine, print_tables, run_trackeval
 
 
-def evaluate_sequence(gt: Path | str, pred: Path | str, *, seq_length: int | None = None,
-                      name: str | None = None, per_frame: bool = False,
-                      verbose: bool = False) -> SequenceResult:
+def evaluate_sequence(
+    gt: Path | str,
+    pred: Path | str,
+    *,
+    seq_length: int | None = None,
+    name: str | None = None,
+    per_frame: bool = False,
+    verbose: bool = False,
+) -> SequenceResult:
     """Score one tracker output against one MOTChallenge ground truth (MOT15 rules).
 
     ``gt``: a sequence folder (``gt/gt.txt`` and ``seqinfo.ini``) or a bare ``gt.txt``.
@@ -33,9 +39,15 @@ def evaluate_sequence(gt: Path | str, pred: Path | str, *, seq_length: int | Non
     return result
 
 
-def evaluate_benchmark(gt_dir: Path | str, pred_dir: Path | str, *, workers: int | None = None,
-                       ray_address: str | None = None, per_frame: bool = False,
-                       verbose: bool = False) -> BenchmarkResult:
+def evaluate_benchmark(
+    gt_dir: Path | str,
+    pred_dir: Path | str,
+    *,
+    workers: int | None = None,
+    ray_address: str | None = None,
+    per_frame: bool = False,
+    verbose: bool = False,
+) -> BenchmarkResult:
     """Score ``pred_dir/<seq>.txt`` against every sequence folder in ``gt_dir``.
 
     Sequences run in a process pool of ``workers`` (default ``min(cpu count, sequences)``), or
@@ -69,8 +81,9 @@ def _evaluate_input(sequence: SequenceInput, per_frame: bool) -> tuple[SequenceR
     return SequenceResult(sequence.name, sequence.seq_length, Metrics.from_trackeval(raw), counts), raw
 
 
-def _run_in_processes(sequences: list[SequenceInput], per_frame: bool,
-                      workers: int | None) -> list[tuple[SequenceResult, dict]]:
+def _run_in_processes(
+    sequences: list[SequenceInput], per_frame: bool, workers: int | None
+) -> list[tuple[SequenceResult, dict]]:
     workers = workers or min(os.cpu_count() or 1, len(sequences))
     if workers < 1:
         raise UserError(f"--workers must be at least 1, got {workers}")
@@ -81,8 +94,7 @@ def _run_in_processes(sequences: list[SequenceInput], per_frame: bool,
         return list(pool.map(_evaluate_input, sequences, [per_frame] * len(sequences)))
 
 
-def _run_on_ray(sequences: list[SequenceInput], per_frame: bool,
-                address: str) -> list[tuple[SequenceResult, dict]]:
+def _run_on_ray(sequences: list[SequenceInput], per_frame: bool, address: str) -> list[tuple[SequenceResult, dict]]:
     try:
         import ray
     except ImportError:
@@ -93,9 +105,13 @@ def _run_on_ray(sequences: list[SequenceInput], per_frame: bool,
     if started_here:
         _check_reachable(address)
         try:  # ship this package to the workers so a remote cluster needs no install
-            ray.init(address=None if address == "local" else address,
-                     runtime_env={"py_modules": [str(Path(tracker.__file__).parent)]},
-                     include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+            ray.init(
+                address=None if address == "local" else address,
+                runtime_env={"py_modules": [str(Path(tracker.__file__).parent)]},
+                include_dashboard=False,
+                log_to_driver=False,
+                logging_level="ERROR",
+            )
         except (ConnectionError, ValueError, RuntimeError) as error:
             raise UserError(f"cannot start or reach Ray at {address!r}: {error}") from None
     try:

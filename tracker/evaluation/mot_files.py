@@ -94,8 +94,7 @@ def is_sequence(gt: Path) -> bool:
     return find_gt_file(gt) is not None or (gt / "seqinfo.ini").is_file()
 
 
-def load_sequence(gt: Path, pred: Path, *, seq_length: int | None = None,
-                  name: str | None = None) -> SequenceInput:
+def load_sequence(gt: Path, pred: Path, *, seq_length: int | None = None, name: str | None = None) -> SequenceInput:
     """Read and check one gt/pred pair.
 
     The frame count comes from ``seqinfo.ini`` next to the gt when there is one, otherwise
@@ -120,12 +119,13 @@ def load_sequence(gt: Path, pred: Path, *, seq_length: int | None = None,
     else:
         length, length_from = gt_rows.max_frame, f"the last frame of {gt_file}"
     if length < 1:
-        raise UserError(f"{gt}: sequence length is {length} (empty gt and no seqinfo.ini?); "
-                        "give the sequence length")
+        raise UserError(f"{gt}: sequence length is {length} (empty gt and no seqinfo.ini?); give the sequence length")
     for rows, kind in ((gt_rows, "gt"), (pred_rows, "pred")):
         if rows.max_frame > length:
-            raise UserError(f"{rows.source}: {kind} has frame {rows.max_frame} beyond the sequence "
-                            f"length {length} (from {length_from})")
+            raise UserError(
+                f"{rows.source}: {kind} has frame {rows.max_frame} beyond the sequence "
+                f"length {length} (from {length_from})"
+            )
     return SequenceInput(name or _sequence_name(gt, gt_file), gt_rows, pred_rows, length)
 
 

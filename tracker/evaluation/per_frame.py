@@ -25,8 +25,7 @@ def per_frame_counts(data: dict) -> FrameCounts:
     last_track = np.full(num_gt_ids, np.nan)  # track last matched to each gt (any frame back)
     prev_frame_track = np.full(num_gt_ids, np.nan)  # track matched in the previous frame only
     fp, fn, idsw = [], [], []
-    for gt_ids, track_ids, iou in zip(data["gt_ids"], data["tracker_ids"],
-                                      data["similarity_scores"]):
+    for gt_ids, track_ids, iou in zip(data["gt_ids"], data["tracker_ids"], data["similarity_scores"]):
         matched_gt, matched_tracks = _match(gt_ids, track_ids, iou, prev_frame_track)
         previous = last_track[matched_gt]
         idsw.append(int(np.sum(~np.isnan(previous) & (previous != matched_tracks))))
@@ -38,8 +37,9 @@ def per_frame_counts(data: dict) -> FrameCounts:
     return FrameCounts(fp=fp, fn=fn, idsw=idsw)
 
 
-def _match(gt_ids: np.ndarray, track_ids: np.ndarray, iou: np.ndarray,
-           prev_frame_track: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _match(
+    gt_ids: np.ndarray, track_ids: np.ndarray, iou: np.ndarray, prev_frame_track: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     if len(gt_ids) == 0 or len(track_ids) == 0:
         return np.empty(0, int), np.empty(0)
     continues = track_ids[np.newaxis, :] == prev_frame_track[gt_ids[:, np.newaxis]]

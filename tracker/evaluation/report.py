@@ -8,11 +8,21 @@ from tracker.evaluation.results import BenchmarkResult, Metrics
 
 # (header, Metrics field, is a 0..1 score shown in %)
 COLUMNS = (
-    ("HOTA", "HOTA", True), ("DetA", "DetA", True), ("AssA", "AssA", True),
-    ("LocA", "LocA", True), ("MOTA", "MOTA", True), ("MOTP", "MOTP", True),
-    ("IDF1", "IDF1", True), ("IDP", "IDP", True), ("IDR", "IDR", True),
-    ("MT", "MT", False), ("ML", "ML", False), ("FP", "FP", False), ("FN", "FN", False),
-    ("IDSW", "IDSW", False), ("Frag", "Frag", False),
+    ("HOTA", "HOTA", True),
+    ("DetA", "DetA", True),
+    ("AssA", "AssA", True),
+    ("LocA", "LocA", True),
+    ("MOTA", "MOTA", True),
+    ("MOTP", "MOTP", True),
+    ("IDF1", "IDF1", True),
+    ("IDP", "IDP", True),
+    ("IDR", "IDR", True),
+    ("MT", "MT", False),
+    ("ML", "ML", False),
+    ("FP", "FP", False),
+    ("FN", "FN", False),
+    ("IDSW", "IDSW", False),
+    ("Frag", "Frag", False),
 )
 
 
@@ -26,8 +36,7 @@ def format_table(result: BenchmarkResult) -> str:
     widths = [max(len(r[i]) for r in [header] + body) for i in range(len(header))]
 
     def line(cells: list[str]) -> str:
-        return "  ".join([cells[0].ljust(widths[0])] +
-                         [c.rjust(w) for c, w in zip(cells[1:], widths[1:])])
+        return "  ".join([cells[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(cells[1:], widths[1:])])
 
     lines = [line(header)] + [line(r) for r in body]
     if len(rows) > len(result.sequences):
@@ -36,8 +45,10 @@ def format_table(result: BenchmarkResult) -> str:
 
 
 def _cells(metrics: Metrics) -> list[str]:
-    return [f"{getattr(metrics, field) * 100:.1f}" if is_score else str(getattr(metrics, field))
-            for _, field, is_score in COLUMNS]
+    return [
+        f"{getattr(metrics, field) * 100:.1f}" if is_score else str(getattr(metrics, field))
+        for _, field, is_score in COLUMNS
+    ]
 
 
 def plot_result(result: BenchmarkResult, path: Path) -> None:
@@ -49,8 +60,7 @@ def plot_result(result: BenchmarkResult, path: Path) -> None:
     import numpy as np
 
     timelines = [s for s in result.sequences if s.per_frame is not None]
-    fig, axes = plt.subplots(1 + len(timelines), 1, figsize=(10, 3.2 * (1 + len(timelines))),
-                             squeeze=False)
+    fig, axes = plt.subplots(1 + len(timelines), 1, figsize=(10, 3.2 * (1 + len(timelines))), squeeze=False)
     bars = axes[0, 0]
     names = [s.name for s in result.sequences]
     metrics = [s.metrics for s in result.sequences]

@@ -37,19 +37,30 @@ class Metrics:
     pred_ids: int
 
     @classmethod
-    def from_trackeval(cls, res: dict) -> "Metrics":
+    def from_trackeval(cls, res: dict) -> Metrics:
         """Build from TrackEval's ``{metric_name: {field: value}}`` for one sequence/combined."""
         hota, clear, identity, count = res["HOTA"], res["CLEAR"], res["Identity"], res["Count"]
         return cls(
-            HOTA=float(np.mean(hota["HOTA"])), DetA=float(np.mean(hota["DetA"])),
-            AssA=float(np.mean(hota["AssA"])), LocA=float(np.mean(hota["LocA"])),
-            MOTA=float(clear["MOTA"]), MOTP=float(clear["MOTP"]),
-            IDF1=float(identity["IDF1"]), IDP=float(identity["IDP"]), IDR=float(identity["IDR"]),
-            MT=int(clear["MT"]), PT=int(clear["PT"]), ML=int(clear["ML"]),
-            FP=int(clear["CLR_FP"]), FN=int(clear["CLR_FN"]), IDSW=int(clear["IDSW"]),
+            HOTA=float(np.mean(hota["HOTA"])),
+            DetA=float(np.mean(hota["DetA"])),
+            AssA=float(np.mean(hota["AssA"])),
+            LocA=float(np.mean(hota["LocA"])),
+            MOTA=float(clear["MOTA"]),
+            MOTP=float(clear["MOTP"]),
+            IDF1=float(identity["IDF1"]),
+            IDP=float(identity["IDP"]),
+            IDR=float(identity["IDR"]),
+            MT=int(clear["MT"]),
+            PT=int(clear["PT"]),
+            ML=int(clear["ML"]),
+            FP=int(clear["CLR_FP"]),
+            FN=int(clear["CLR_FN"]),
+            IDSW=int(clear["IDSW"]),
             Frag=int(clear["Frag"]),
-            gt_dets=int(count["GT_Dets"]), pred_dets=int(count["Dets"]),
-            gt_ids=int(count["GT_IDs"]), pred_ids=int(count["IDs"]),
+            gt_dets=int(count["GT_Dets"]),
+            pred_dets=int(count["Dets"]),
+            gt_ids=int(count["GT_IDs"]),
+            pred_ids=int(count["IDs"]),
         )
 
     def to_dict(self) -> dict:
@@ -83,9 +94,12 @@ class SequenceResult:
     per_frame: FrameCounts | None = None
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "num_frames": self.num_frames,
-                "metrics": self.metrics.to_dict(),
-                "per_frame": self.per_frame.to_dict() if self.per_frame else None}
+        return {
+            "name": self.name,
+            "num_frames": self.num_frames,
+            "metrics": self.metrics.to_dict(),
+            "per_frame": self.per_frame.to_dict() if self.per_frame else None,
+        }
 
 
 @dataclass(frozen=True)
@@ -96,5 +110,7 @@ class BenchmarkResult:
     combined: Metrics | None = None
 
     def to_dict(self) -> dict:
-        return {"sequences": [s.to_dict() for s in self.sequences],
-                "combined": self.combined.to_dict() if self.combined else None}
+        return {
+            "sequences": [s.to_dict() for s in self.sequences],
+            "combined": self.combined.to_dict() if self.combined else None,
+        }

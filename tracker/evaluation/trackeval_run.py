@@ -34,8 +34,12 @@ def metric_objects() -> list:
     import trackeval
 
     quiet = {"PRINT_CONFIG": False}
-    return [trackeval.metrics.HOTA(quiet), trackeval.metrics.CLEAR(quiet),
-            trackeval.metrics.Identity(quiet), trackeval.metrics.Count(quiet)]
+    return [
+        trackeval.metrics.HOTA(quiet),
+        trackeval.metrics.CLEAR(quiet),
+        trackeval.metrics.Identity(quiet),
+        trackeval.metrics.Count(quiet),
+    ]
 
 
 def renumber_ids(rows: np.ndarray) -> np.ndarray:
@@ -57,9 +61,13 @@ def run_trackeval(sequence: SequenceInput, *, verbose: bool = False) -> tuple[di
         write_rows(root / "gt" / SEQ / "gt" / "gt.txt", renumber_ids(sequence.gt.rows))
         write_rows(root / "trackers" / TRACKER / "data" / f"{SEQ}.txt", renumber_ids(sequence.pred.rows))
         config = {
-            "GT_FOLDER": str(root / "gt"), "TRACKERS_FOLDER": str(root / "trackers"),
-            "TRACKERS_TO_EVAL": [TRACKER], "BENCHMARK": "MOT15", "SKIP_SPLIT_FOL": True,
-            "SEQ_INFO": {SEQ: sequence.seq_length}, "PRINT_CONFIG": verbose,
+            "GT_FOLDER": str(root / "gt"),
+            "TRACKERS_FOLDER": str(root / "trackers"),
+            "TRACKERS_TO_EVAL": [TRACKER],
+            "BENCHMARK": "MOT15",
+            "SKIP_SPLIT_FOL": True,
+            "SEQ_INFO": {SEQ: sequence.seq_length},
+            "PRINT_CONFIG": verbose,
         }
         output = contextlib.nullcontext() if verbose else contextlib.redirect_stdout(io.StringIO())
         try:
@@ -75,9 +83,10 @@ def run_trackeval(sequence: SequenceInput, *, verbose: bool = False) -> tuple[di
 
 def combine(per_sequence: dict[str, dict]) -> dict:
     """TrackEval's own combination over sequences (sums of TP/FN/FP... then the formulas)."""
-    return {m.get_name(): m.combine_sequences({name: res[m.get_name()]
-                                               for name, res in per_sequence.items()})
-            for m in metric_objects()}
+    return {
+        m.get_name(): m.combine_sequences({name: res[m.get_name()] for name, res in per_sequence.items()})
+        for m in metric_objects()
+    }
 
 
 def print_tables(per_sequence: dict[str, dict], combined: dict) -> None:

@@ -16,10 +16,22 @@ from tracker.counting import CountingSettings
 
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 # Tableau-like palette in BGR; a track's colour is fixed by its id.
-PALETTE = np.array([(180, 119, 31), (14, 127, 255), (44, 160, 44), (40, 39, 214), (189, 103, 148),
-                    (75, 86, 140), (194, 119, 227), (127, 127, 127), (34, 189, 188), (207, 190, 23)])
-LINE_COLOUR = (0, 215, 255)   # amber (BGR)
-ZONE_COLOUR = (255, 160, 0)   # azure
+PALETTE = np.array(
+    [
+        (180, 119, 31),
+        (14, 127, 255),
+        (44, 160, 44),
+        (40, 39, 214),
+        (189, 103, 148),
+        (75, 86, 140),
+        (194, 119, 227),
+        (127, 127, 127),
+        (34, 189, 188),
+        (207, 190, 23),
+    ]
+)
+LINE_COLOUR = (0, 215, 255)  # amber (BGR)
+ZONE_COLOUR = (255, 160, 0)  # azure
 
 
 class Annotator(Protocol):
@@ -110,13 +122,21 @@ class CountsAnnotator:
         for name, (x1, y1, x2, y2) in self.lines:
             cv2.line(image, (x1, y1), (x2, y2), LINE_COLOUR, 2, cv2.LINE_AA)
             counts = result.counts["lines"][name]
-            _tag(image, f"{name}: in {counts['in_total']} out {counts['out_total']}",
-                 ((x1 + x2) // 2, (y1 + y2) // 2 - 6), LINE_COLOUR)
+            _tag(
+                image,
+                f"{name}: in {counts['in_total']} out {counts['out_total']}",
+                ((x1 + x2) // 2, (y1 + y2) // 2 - 6),
+                LINE_COLOUR,
+            )
         for name, corners in self.zones:
             cv2.polylines(image, [corners], True, ZONE_COLOUR, 2, cv2.LINE_AA)
             zone = result.counts["zones"][name]
-            _tag(image, f"{name}: {zone['inside_now']} inside, {zone['entries_total']} entered",
-                 (int(corners[:, 0].min()), int(corners[:, 1].min()) - 4), ZONE_COLOUR)
+            _tag(
+                image,
+                f"{name}: {zone['inside_now']} inside, {zone['entries_total']} entered",
+                (int(corners[:, 0].min()), int(corners[:, 1].min()) - 4),
+                ZONE_COLOUR,
+            )
 
 
 class StatusAnnotator:
@@ -126,14 +146,17 @@ class StatusAnnotator:
         self.fps = fps
 
     def annotate(self, image: np.ndarray, result: FrameResult) -> None:
-        status = (f"frame {result.frame.index + 1}  {self.fps():.1f} fps  "
-                  f"{'detecting' if result.detect_reason else 'tracking'}  {len(result.tracks)} tracks")
+        status = (
+            f"frame {result.frame.index + 1}  {self.fps():.1f} fps  "
+            f"{'detecting' if result.detect_reason else 'tracking'}  {len(result.tracks)} tracks"
+        )
         cv2.rectangle(image, (0, 0), (image.shape[1], 22), (0, 0, 0), -1)
         cv2.putText(image, status, (6, 16), FONT, 0.5, (255, 255, 255), 1, cv2.LINE_AA)
 
 
-def standard_annotators(class_names: tuple[str, ...], trail: int, counting: CountingSettings,
-                        fps: Callable[[], float]) -> list[Annotator]:
+def standard_annotators(
+    class_names: tuple[str, ...], trail: int, counting: CountingSettings, fps: Callable[[], float]
+) -> list[Annotator]:
     """What the annotated video and the live view show."""
     annotators: list[Annotator] = [BoxAnnotator()]
     if trail:

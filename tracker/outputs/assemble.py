@@ -27,14 +27,17 @@ class RunOutputs:
         return {} if self.rotation is None else {"output_segments": self.rotation.segment + 1}
 
 
-def file_sinks(layout: OutputLayout, settings: OutputSettings, class_names: tuple[str, ...], fps: float,
-               events: bool) -> Callable[[int | None], list[FrameSink]]:
+def file_sinks(
+    layout: OutputLayout, settings: OutputSettings, class_names: tuple[str, ...], fps: float, events: bool
+) -> Callable[[int | None], list[FrameSink]]:
     """A maker of one segment's file outputs: tracks.txt, tracks.csv, (unless disabled)
     annotated.mp4 encoded on its own thread, and events.jsonl when counting."""
 
     def make(segment: int | None) -> list[FrameSink]:
-        sinks: list[FrameSink] = [MOTSink(layout.path(TRACKS_MOT, segment)),
-                                  CSVSink(layout.path(TRACKS_CSV, segment), class_names)]
+        sinks: list[FrameSink] = [
+            MOTSink(layout.path(TRACKS_MOT, segment)),
+            CSVSink(layout.path(TRACKS_CSV, segment), class_names),
+        ]
         if events:
             sinks.append(EventLogSink(layout.path(EVENTS, segment)))
         if settings.video:
@@ -44,9 +47,17 @@ def file_sinks(layout: OutputLayout, settings: OutputSettings, class_names: tupl
     return make
 
 
-def build_outputs(layout: OutputLayout, settings: OutputSettings, class_names: tuple[str, ...], fps: float, *,
-                  events: bool = False, serve: str | None = None, display: bool = False,
-                  prepare: Callable[[], None] | None = None) -> RunOutputs:
+def build_outputs(
+    layout: OutputLayout,
+    settings: OutputSettings,
+    class_names: tuple[str, ...],
+    fps: float,
+    *,
+    events: bool = False,
+    serve: str | None = None,
+    display: bool = False,
+    prepare: Callable[[], None] | None = None,
+) -> RunOutputs:
     """``events``: write events.jsonl; ``serve``: ``HOST:PORT`` (or ``PORT``) for the live view;
     ``display``: an OpenCV window. The window and the live view's port are opened first, then
     ``prepare()`` readies the output folder, then the files are created."""
@@ -60,8 +71,11 @@ def build_outputs(layout: OutputLayout, settings: OutputSettings, class_names: t
     outputs = RunOutputs()
     if settings.rotate_minutes or settings.rotate_mb:
         outputs.rotation = RotatingSinks(
-            make, layout, settings.rotate_minutes * 60 if settings.rotate_minutes else None,
-            settings.rotate_mb * 1e6 if settings.rotate_mb else None)
+            make,
+            layout,
+            settings.rotate_minutes * 60 if settings.rotate_minutes else None,
+            settings.rotate_mb * 1e6 if settings.rotate_mb else None,
+        )
         outputs.sinks.append(outputs.rotation)
     else:
         outputs.sinks += make(None)

@@ -12,8 +12,8 @@ from typing import Any
 import cv2
 
 from tracker.core.errors import UserError
-from tracker.mjpeg import MjpegServer
 from tracker.core.protocols import FrameResult
+from tracker.mjpeg import MjpegServer
 
 PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><title>tracker live</title>
@@ -97,8 +97,12 @@ class LiveViewSink:
         return self._state
 
     def write(self, result: FrameResult) -> None:
-        self._state = {"fps": round(self._fps.tick(), 1), "frame": result.frame.index + 1,
-                       "tracks": len(result.tracks), "counts": result.counts or {}}
+        self._state = {
+            "fps": round(self._fps.tick(), 1),
+            "frame": result.frame.index + 1,
+            "tracks": len(result.tracks),
+            "counts": result.counts or {},
+        }
         now = time.perf_counter()
         if self.server.clients and result.annotated is not None and now - self._last_published >= 1 / self.MAX_FPS:
             self._last_published = now

@@ -17,8 +17,13 @@ class RotatingSinks:
     next segment together, before the first frame that is due (``max_seconds`` of frame time
     passed, or the segment's files past ``max_bytes``), so a frame's outputs never straddle two."""
 
-    def __init__(self, make: Callable[[int], Sequence[FrameSink]], layout: OutputLayout,
-                 max_seconds: float | None, max_bytes: float | None) -> None:
+    def __init__(
+        self,
+        make: Callable[[int], Sequence[FrameSink]],
+        layout: OutputLayout,
+        max_seconds: float | None,
+        max_bytes: float | None,
+    ) -> None:
         self.make = make
         self.out_dir = layout.out_dir
         self.max_seconds = max_seconds
@@ -38,8 +43,11 @@ class RotatingSinks:
             return False
         if self.max_seconds is not None and time_s - (self._segment_start_s or 0.0) >= self.max_seconds:
             return True
-        return (self.max_bytes is not None and self._frames_in_segment % SIZE_CHECK_EVERY == 0
-                and self.segment_bytes() >= self.max_bytes)
+        return (
+            self.max_bytes is not None
+            and self._frames_in_segment % SIZE_CHECK_EVERY == 0
+            and self.segment_bytes() >= self.max_bytes
+        )
 
     def write(self, result: FrameResult) -> None:
         if self._due(result.frame.time_s):

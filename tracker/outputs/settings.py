@@ -15,6 +15,11 @@ class OutputSettings(StrictSettings):
     trail: int = Field(20, ge=0, le=10_000, description="points in each track's drawn trail")
     fps: float | None = Field(None, ge=1, le=1000, description="frame rate of the output (default: the source's)")
     rotate_minutes: float | None = Field(
-        None, gt=0, le=10**6, description="start new numbered output files (tracks.0001.txt, ...) every this many minutes")
+        None,
+        gt=0,
+        le=10**6,
+        description="start new numbered output files (tracks.0001.txt, ...) every this many minutes",
+    )
     rotate_mb: float | None = Field(
-        None, gt=0, le=10**7, description="start new numbered output files when the current ones reach this many MB")
+        None, gt=0, le=10**7, description="start new numbered output files when the current ones reach this many MB"
+    )

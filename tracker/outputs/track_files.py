@@ -50,8 +50,19 @@ class CSVSink(_LineSink):
         wall_time = iso_time(frame.wall_time) if frame.wall_time is not None else ""
         for i in range(len(tracks)):
             x1, y1, x2, y2 = tracks.xyxy[i]
-            self._writer.writerow((
-                frame.index + 1, f"{frame.time_s:.3f}", int(tracks.ids[i]),
-                self.class_names[tracks.class_ids[i]], f"{x1:.1f}", f"{y1:.1f}", f"{x2:.1f}", f"{y2:.1f}",
-                f"{tracks.scores[i]:.4f}", "detector" if tracks.from_detector[i] else "tracker", wall_time))
+            self._writer.writerow(
+                (
+                    frame.index + 1,
+                    f"{frame.time_s:.3f}",
+                    int(tracks.ids[i]),
+                    self.class_names[tracks.class_ids[i]],
+                    f"{x1:.1f}",
+                    f"{y1:.1f}",
+                    f"{x2:.1f}",
+                    f"{y2:.1f}",
+                    f"{tracks.scores[i]:.4f}",
+                    "detector" if tracks.from_detector[i] else "tracker",
+                    wall_time,
+                )
+            )
         self._file.flush()

@@ -15,7 +15,8 @@ from tracker.trackers.kalman import KalmanSettings
 TRACKER_SETTINGS = (ByteTrackSettings, ByteTrackDlibSettings, KalmanSettings, DlibSettings, CentroidSettings)
 TrackerSettings = Annotated[
     ByteTrackSettings | ByteTrackDlibSettings | KalmanSettings | DlibSettings | CentroidSettings,
-    Field(discriminator="name")]
+    Field(discriminator="name"),
+]
 DEFAULT_TRACKER = ByteTrackSettings
 
 

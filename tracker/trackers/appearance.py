@@ -32,7 +32,7 @@ def color_histograms(image: np.ndarray, boxes: np.ndarray) -> np.ndarray:
                 continue
             histogram = cv2.calcHist([crop], [0, 1], None, [HUE_BINS, SATURATION_BINS], [0, 180, 0, 256]).ravel()
             size = FEATURE_SIZE // 2
-            features[row, half * size:(half + 1) * size] = histogram / max(float(histogram.sum()), 1e-9) / 2
+            features[row, half * size : (half + 1) * size] = histogram / max(float(histogram.sum()), 1e-9) / 2
     return features
 
 

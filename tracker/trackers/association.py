@@ -10,9 +10,9 @@ from typing import Protocol
 
 import numpy as np
 
+from tracker.core.types import Detections
 from tracker.trackers.appearance import bhattacharyya_distance
 from tracker.trackers.costs import iou_cost, match
-from tracker.core.types import Detections
 
 CostFunction = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
@@ -45,14 +45,12 @@ class Assignment:
 
 
 class Association(Protocol):
-    def assign(self, tracks: TrackTable, detections: Detections,
-               appearance: np.ndarray | None = None) -> Assignment:
+    def assign(self, tracks: TrackTable, detections: Detections, appearance: np.ndarray | None = None) -> Assignment:
         """``appearance``: the detections' colour histograms (M,K), when the tracker has a cue."""
         ...
 
 
-def _class_gated(cost: CostFunction, boxes: np.ndarray, class_ids: np.ndarray,
-                 detections: Detections) -> np.ndarray:
+def _class_gated(cost: CostFunction, boxes: np.ndarray, class_ids: np.ndarray, detections: Detections) -> np.ndarray:
     matrix = cost(boxes, detections.xyxy)
     matrix[class_ids[:, None] != detections.class_ids[None, :]] = np.inf
     return matrix
@@ -66,8 +64,7 @@ class OneStage:
         self.cost = cost
         self.max_cost = max_cost
 
-    def assign(self, tracks: TrackTable, detections: Detections,
-               appearance: np.ndarray | None = None) -> Assignment:
+    def assign(self, tracks: TrackTable, detections: Detections, appearance: np.ndarray | None = None) -> Assignment:
         matching = match(_class_gated(self.cost, tracks.boxes, tracks.class_ids, detections), self.max_cost)
         return Assignment(matching.pairs, matching.unmatched_tracks, matching.unmatched_detections)
 
@@ -94,35 +91,46 @@ class ByteTrack:
     only take a detection whose colours are within that Bhattacharyya distance of its own:
     its coasting prediction often lands on somebody else by the time it is found again."""
 
-    def __init__(self, cost: CostFunction, max_cost: float, high_score: float,
-                 appearance_gate: float | None = None) -> None:
+    def __init__(
+        self, cost: CostFunction, max_cost: float, high_score: float, appearance_gate: float | None = None
+    ) -> None:
         self.cost = cost
         self.max_cost = max_cost
         self.high_score = high_score
         self.appearance_gate = appearance_gate
 
-    def _stage(self, cost: CostFunction, max_cost: float, tracks: TrackTable, rows: np.ndarray,
-               detections: Detections, columns: np.ndarray,
-               veto: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _stage(
+        self,
+        cost: CostFunction,
+        max_cost: float,
+        tracks: TrackTable,
+        rows: np.ndarray,
+        detections: Detections,
+        columns: np.ndarray,
+        veto: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Match ``tracks[rows]`` to ``detections[columns]`` (never the pairs ``veto``, a
         len(rows) x len(columns) mask, forbids): pairs, rows left, columns left."""
         matrix = _class_gated(cost, tracks.boxes[rows], tracks.class_ids[rows], detections[columns])
         if veto is not None:
             matrix[veto] = np.inf
         result = match(matrix, max_cost)
-        return (_matched(result.pairs, rows, columns), rows[result.unmatched_tracks],
-                columns[result.unmatched_detections])
+        return (
+            _matched(result.pairs, rows, columns),
+            rows[result.unmatched_tracks],
+            columns[result.unmatched_detections],
+        )
 
-    def _looks_different(self, tracks: TrackTable, rows: np.ndarray, appearance: np.ndarray | None,
-                         columns: np.ndarray) -> np.ndarray | None:
+    def _looks_different(
+        self, tracks: TrackTable, rows: np.ndarray, appearance: np.ndarray | None, columns: np.ndarray
+    ) -> np.ndarray | None:
         if self.appearance_gate is None or appearance is None or tracks.appearance is None:
             return None
         track_features, det_features = tracks.appearance[rows], appearance[columns]
         known = track_features.any(axis=1)[:, None] & det_features.any(axis=1)[None, :]
         return known & (bhattacharyya_distance(track_features, det_features) > self.appearance_gate)
 
-    def assign(self, tracks: TrackTable, detections: Detections,
-               appearance: np.ndarray | None = None) -> Assignment:
+    def assign(self, tracks: TrackTable, detections: Detections, appearance: np.ndarray | None = None) -> Assignment:
         high = np.flatnonzero(detections.scores >= self.high_score)
         low = np.flatnonzero(detections.scores < self.high_score)
         confirmed = np.flatnonzero(tracks.confirmed)
@@ -130,8 +138,15 @@ class ByteTrack:
         seen = confirmed[tracks.active[confirmed]]
         lost = confirmed[~tracks.active[confirmed]]
         first_seen, seen_left, high_left = self._stage(self.cost, self.max_cost, tracks, seen, detections, high)
-        first_lost, _, high_left = self._stage(self.cost, self.max_cost, tracks, lost, detections, high_left,
-                                               self._looks_different(tracks, lost, appearance, high_left))
+        first_lost, _, high_left = self._stage(
+            self.cost,
+            self.max_cost,
+            tracks,
+            lost,
+            detections,
+            high_left,
+            self._looks_different(tracks, lost, appearance, high_left),
+        )
         second, _, _ = self._stage(iou_cost, LOW_SCORE_MAX_COST, tracks, seen_left, detections, low)
         third, _, births = self._stage(self.cost, self.max_cost, tracks, tentative, detections, high_left)
         pairs = np.concatenate([first_seen, first_lost, second, third]).astype(int)

@@ -16,9 +16,9 @@ class CentroidSettings(TrackerSettingsBase):
     """The cheapest tracker: box centres matched by distance, moved at constant velocity."""
 
     name: Literal["centroid"] = "centroid"
-    max_distance: float = Field(
-        0.6, gt=0, le=100, description="match gate, in units of the track box's diagonal")
+    max_distance: float = Field(0.6, gt=0, le=100, description="match gate, in units of the track box's diagonal")
 
     def build(self) -> MultiObjectTracker:
-        return MultiObjectTracker(ConstantVelocityModel(), OneStage(centroid_cost, self.max_distance),
-                                  **self.life_cycle())
+        return MultiObjectTracker(
+            ConstantVelocityModel(), OneStage(centroid_cost, self.max_distance), **self.life_cycle()
+        )

@@ -55,5 +55,4 @@ def match(cost: np.ndarray, max_cost: float) -> Matching:
     rows, cols = linear_sum_assignment(gated)
     ok = gated[rows, cols] <= max_cost
     pairs = np.stack([rows[ok], cols[ok]], axis=1)
-    return Matching(pairs, np.setdiff1d(np.arange(n_tracks), pairs[:, 0]),
-                    np.setdiff1d(np.arange(n_dets), pairs[:, 1]))
+    return Matching(pairs, np.setdiff1d(np.arange(n_tracks), pairs[:, 0]), np.setdiff1d(np.arange(n_dets), pairs[:, 1]))

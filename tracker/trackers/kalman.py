@@ -11,8 +11,10 @@ from tracker.trackers.costs import iou_distance_cost
 from tracker.trackers.motion import KalmanModel
 from tracker.trackers.multi_object import MultiObjectTracker, TrackerSettingsBase
 
-MAX_COST_HELP = ("match gate on 1 - IoU + (centre distance / enclosing box diagonal)^2; under 1 the boxes must "
-                 "overlap, up to 2 they may be apart")
+MAX_COST_HELP = (
+    "match gate on 1 - IoU + (centre distance / enclosing box diagonal)^2; under 1 the boxes must "
+    "overlap, up to 2 they may be apart"
+)
 
 
 class KalmanSettings(TrackerSettingsBase):

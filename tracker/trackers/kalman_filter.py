@@ -37,8 +37,16 @@ class BoxKalmanFilter:
         z = xyxy_to_xyah(box)
         self.mean = np.concatenate([z, np.zeros(4)])
         h = z[3]
-        std = [2 * STD_POSITION * h, 2 * STD_POSITION * h, 1e-2, 2 * STD_POSITION * h,
-               10 * STD_VELOCITY * h, 10 * STD_VELOCITY * h, 1e-5, 10 * STD_VELOCITY * h]
+        std = [
+            2 * STD_POSITION * h,
+            2 * STD_POSITION * h,
+            1e-2,
+            2 * STD_POSITION * h,
+            10 * STD_VELOCITY * h,
+            10 * STD_VELOCITY * h,
+            1e-5,
+            10 * STD_VELOCITY * h,
+        ]
         self.covariance = np.diag(np.square(std))
 
     @property
@@ -47,8 +55,16 @@ class BoxKalmanFilter:
 
     def predict(self) -> None:
         h = self.mean[3]
-        std = [STD_POSITION * h, STD_POSITION * h, 1e-2, STD_POSITION * h,
-               STD_VELOCITY * h, STD_VELOCITY * h, 1e-5, STD_VELOCITY * h]
+        std = [
+            STD_POSITION * h,
+            STD_POSITION * h,
+            1e-2,
+            STD_POSITION * h,
+            STD_VELOCITY * h,
+            STD_VELOCITY * h,
+            1e-5,
+            STD_VELOCITY * h,
+        ]
         self.mean = self._motion @ self.mean
         self.covariance = self._motion @ self.covariance @ self._motion.T + np.diag(np.square(std))
 

@@ -12,8 +12,8 @@ from typing import Any, Protocol
 import cv2
 import numpy as np
 
-from tracker.trackers.kalman_filter import BoxKalmanFilter
 from tracker.core.types import Frame
+from tracker.trackers.kalman_filter import BoxKalmanFilter
 
 
 class TrackMotion(Protocol):
@@ -52,8 +52,11 @@ class _ConstantVelocity:
         if frame_index > last_index:
             shift = (box[:2] + box[2:]) / 2 - (last_box[:2] + last_box[2:]) / 2
             observed = shift / (frame_index - last_index)
-            self.velocity = observed if self.velocity is None else (
-                self.smoothing * self.velocity + (1 - self.smoothing) * observed)
+            self.velocity = (
+                observed
+                if self.velocity is None
+                else (self.smoothing * self.velocity + (1 - self.smoothing) * observed)
+            )
         self.box = box.astype(np.float64)
         self.frame_index = frame_index
         self.last_detection = (frame_index, self.box.copy())
@@ -146,8 +149,7 @@ class KalmanModel:
 
 
 class _KalmanCorrelation:
-    def __init__(self, prepared: tuple[int, np.ndarray], box: np.ndarray, scale: float,
-                 min_confidence: float) -> None:
+    def __init__(self, prepared: tuple[int, np.ndarray], box: np.ndarray, scale: float, min_confidence: float) -> None:
         frame_index, image = prepared
         self.kalman = _Kalman(frame_index, box)
         self.correlation = _Correlation(image, box, scale)

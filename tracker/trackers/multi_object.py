@@ -9,11 +9,11 @@ import numpy as np
 from pydantic import Field
 
 from tracker.core.settings import StrictSettings
+from tracker.core.types import Detections, Frame, TrackSnapshot
 from tracker.trackers.appearance import AppearanceModel
 from tracker.trackers.association import Association, TrackTable
 from tracker.trackers.motion import MotionModel
 from tracker.trackers.track import Track
-from tracker.core.types import Detections, Frame, TrackSnapshot
 
 
 class MultiObjectTracker:
@@ -28,10 +28,18 @@ class MultiObjectTracker:
     detection when ``redetect_on_low_confidence``. With an ``appearance`` model, each track also learns its colours, which the
     association may use."""
 
-    def __init__(self, motion: MotionModel, association: Association, *,
-                 max_disappeared: int = 30, confirm_hits: int = 3,
-                 min_confidence: float | None = None, keep_confident: bool = False,
-                 redetect_on_low_confidence: bool = True, appearance: AppearanceModel | None = None) -> None:
+    def __init__(
+        self,
+        motion: MotionModel,
+        association: Association,
+        *,
+        max_disappeared: int = 30,
+        confirm_hits: int = 3,
+        min_confidence: float | None = None,
+        keep_confident: bool = False,
+        redetect_on_low_confidence: bool = True,
+        appearance: AppearanceModel | None = None,
+    ) -> None:
         self.motion = motion
         self.association = association
         self.appearance = appearance
@@ -78,11 +86,13 @@ class MultiObjectTracker:
 
     def _associate(self, detections: Detections, prepared: object, frame: Frame) -> None:
         features = None if self.appearance is None else self.appearance.describe(frame.image, detections.xyxy)
-        state = TrackTable(np.array([t.box for t in self.tracks], np.float32).reshape(-1, 4),
-                           np.array([t.class_id for t in self.tracks], np.int32),
-                           np.array([not t.missed for t in self.tracks], bool),
-                           np.array([t.confirmed for t in self.tracks], bool),
-                           None if features is None else self._track_features(features.shape[1]))
+        state = TrackTable(
+            np.array([t.box for t in self.tracks], np.float32).reshape(-1, 4),
+            np.array([t.class_id for t in self.tracks], np.int32),
+            np.array([not t.missed for t in self.tracks], bool),
+            np.array([t.confirmed for t in self.tracks], bool),
+            None if features is None else self._track_features(features.shape[1]),
+        )
         assignment = self.association.assign(state, detections, features)
         for track_index, det_index in assignment.pairs:
             track = self.tracks[track_index]
@@ -96,14 +106,19 @@ class MultiObjectTracker:
                 track.public_id = next(self._next_public_id)
         for track_index in assignment.unmatched_tracks:
             track = self.tracks[track_index]
-            track.missed = not (self.keep_confident and track.confirmed and not track.missed
-                                and track.confidence >= self.min_confidence)
+            track.missed = not (
+                self.keep_confident and track.confirmed and not track.missed and track.confidence >= self.min_confidence
+            )
         self.tracks = [t for t in self.tracks if t.confirmed or not t.missed]
         for det_index in assignment.births:
             box = detections.xyxy[det_index]
-            track = Track(next(self._next_key), self.motion.start(prepared, box), box,
-                          float(detections.scores[det_index]),
-                          int(detections.class_ids[det_index]))
+            track = Track(
+                next(self._next_key),
+                self.motion.start(prepared, box),
+                box,
+                float(detections.scores[det_index]),
+                int(detections.class_ids[det_index]),
+            )
             if self.confirm_hits <= 1:
                 track.public_id = next(self._next_public_id)
             if features is not None:
@@ -126,7 +141,8 @@ class MultiObjectTracker:
         if any(not t.confirmed for t in self.tracks):
             return "tentative"
         if self.redetect_on_low_confidence and any(
-                t.confidence < self.min_confidence for t in self.tracks if not t.from_detector):
+            t.confidence < self.min_confidence for t in self.tracks if not t.from_detector
+        ):
             return "low_confidence"
         return None
 
@@ -135,10 +151,8 @@ class TrackerSettingsBase(StrictSettings):
     """What every tracker takes; each implementation adds its own keys and a ``name`` tag."""
 
     name: str
-    max_disappeared: int = Field(
-        30, ge=0, le=10**6, description="frames a track survives without a matching detection")
-    confirm_hits: int = Field(
-        3, ge=1, le=1000, description="detections a track needs before it gets a public id")
+    max_disappeared: int = Field(30, ge=0, le=10**6, description="frames a track survives without a matching detection")
+    confirm_hits: int = Field(3, ge=1, le=1000, description="detections a track needs before it gets a public id")
 
     def build(self) -> MultiObjectTracker:
         """The tracker these settings describe."""

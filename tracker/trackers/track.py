@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tracker.trackers.motion import TrackMotion
 from tracker.core.types import TrackSnapshot
+from tracker.trackers.motion import TrackMotion
 
 
 @dataclass
@@ -40,5 +40,13 @@ class Track:
         return self.confirmed and not self.missed
 
     def snapshot(self) -> TrackSnapshot:
-        return TrackSnapshot(self.key, self.public_id, np.array(self.box, np.float32), self.score, self.class_id,
-                             self.from_detector, self.confidence, self.shown)
+        return TrackSnapshot(
+            self.key,
+            self.public_id,
+            np.array(self.box, np.float32),
+            self.score,
+            self.class_id,
+            self.from_detector,
+            self.confidence,
+            self.shown,
+        )
