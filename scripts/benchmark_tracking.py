@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     if not clips:
         print(f"error: no MOTChallenge clips in {args.data}", file=sys.stderr)
         return 2
-    from tracker.config import parse_override
+    from tracker.core.settings import parse_override
 
     extra = dict(parse_override(text) for text in args.overrides)
     rows = []

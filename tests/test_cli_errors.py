@@ -72,7 +72,8 @@ def test_bad_config(tmp_path: Path, tiny_clip: Path, yaml_text: str, fragments: 
 
 def test_missing_config(tmp_path: Path, tiny_clip: Path) -> None:
     assert_one_line_error(
-        run_cli("track", str(tiny_clip), "-o", str(tmp_path / "o"), "-c", "nope.yaml"), "config file not found"
+        run_cli("track", str(tiny_clip), "-o", str(tmp_path / "o"), "-c", "nope.yaml"),
+        "neither a file nor a shipped config",
     )
 
 

@@ -15,13 +15,12 @@ import difflib
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from detectors.registry import DEFAULT_DETECTOR, DETECTOR_SETTINGS, DetectorSettings
 from tracker.capture import LiveSettings
 from tracker.core.errors import UserError
-from tracker.core.settings import StrictSettings
+from tracker.core.settings import StrictSettings, describe_validation_error, echo, parse_override, read_yaml_mapping
 from tracker.counting import CountingSettings
 from tracker.outputs.settings import OutputSettings
 from tracker.resources import resolve_config
@@ -31,8 +30,6 @@ from tracker.trackers import DEFAULT_TRACKER, TRACKER_SETTINGS, TrackerSettings
 # Implementations per tagged section; a section without ``name`` gets the default one.
 IMPLEMENTATIONS: dict[str, tuple[type[BaseModel], ...]] = {"detector": DETECTOR_SETTINGS, "tracker": TRACKER_SETTINGS}
 DEFAULT_NAMES = {"detector": DEFAULT_DETECTOR().name, "tracker": DEFAULT_TRACKER().name}
-MAX_CONFIG_NODES = 10_000  # a config is a few dozen keys; a YAML alias bomb expands to billions
-ECHO_LIMIT = 60  # characters of a bad value quoted back in an error
 
 
 class Settings(StrictSettings):
@@ -63,11 +60,6 @@ def _implementation_keys(section: str, name: str) -> list[str]:
     return []
 
 
-def _echo(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= ECHO_LIMIT else text[:ECHO_LIMIT] + "..."
-
-
 def _describe_error(error: ValidationError, origin_of: Any) -> str:
     """The first validation error as one line naming the key and where it was set."""
     first = error.errors()[0]
@@ -85,7 +77,7 @@ def _describe_error(error: ValidationError, origin_of: Any) -> str:
     origin = origin_of(key)
     if first["type"] == "union_tag_invalid":
         choices = ", ".join(model.model_fields["name"].default for model in IMPLEMENTATIONS[section])
-        return f"{origin}: unknown {section} {_echo(first['input'].get('name'))} (choose from: {choices})"
+        return f"{origin}: unknown {section} {echo(first['input'].get('name'))} (choose from: {choices})"
     if first["type"] == "extra_forbidden":
         leaf = loc[-1]
         if name is not None:
@@ -98,10 +90,7 @@ def _describe_error(error: ValidationError, origin_of: Any) -> str:
                 f"it is a key of: {', '.join(owners)}"
             )
         return f"{origin}: unknown key '{key}'{_suggestion(leaf, _known_keys(loc[:-1]))}"
-    message = first["msg"].removeprefix("Value error, ")
-    where = f"{key}: " if key else ""
-    given = first.get("input")
-    return f"{origin}: {where}{message}" + ("" if isinstance(given, dict) else f" (got {_echo(given)})")
+    return describe_validation_error(error, origin, key)
 
 
 def _known_keys(parents: list[str]) -> list[str]:
@@ -117,18 +106,6 @@ def _suggestion(word: str, choices: list[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-def _count_nodes(tree: Any, budget: int) -> int:
-    """Nodes in a YAML tree, stopping once past ``budget`` (aliases make shared subtrees)."""
-    seen = 1
-    stack = [tree]
-    while stack and seen <= budget:
-        node = stack.pop()
-        children = list(node.values()) if isinstance(node, dict) else node if isinstance(node, list) else []
-        seen += len(children)
-        stack.extend(children)
-    return seen
-
-
 def _set_dotted(tree: dict[str, Any], dotted_key: str, value: Any) -> None:
     *parents, leaf = dotted_key.split(".")
     node = tree
@@ -140,40 +117,11 @@ def _set_dotted(tree: dict[str, Any], dotted_key: str, value: Any) -> None:
     node[leaf] = value
 
 
-def parse_override(text: str) -> tuple[str, Any]:
-    """``"tracker.max_disappeared=50"`` -> ``("tracker.max_disappeared", 50)`` (value read as YAML)."""
-    key, sep, raw = text.partition("=")
-    if not sep or not key.strip():
-        raise UserError(f"override '{text}' is not KEY=VALUE (e.g. tracker.max_disappeared=50)")
-    try:
-        value = yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError:
-        value = raw
-    return key.strip(), value
-
-
-def read_config_tree(path: Path) -> dict[str, Any]:
-    """The YAML mapping in ``path``, refused when it is not a bounded mapping."""
-    try:
-        tree = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise UserError(f"{path}: not valid YAML{where}") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise UserError(f"cannot read config {path}: {getattr(error, 'strerror', None) or error}") from None
-    if not isinstance(tree, dict):
-        raise UserError(f"{path}: expected a mapping of sections at the top level")
-    if _count_nodes(tree, MAX_CONFIG_NODES) > MAX_CONFIG_NODES:
-        raise UserError(f"{path}: more than {MAX_CONFIG_NODES} values (YAML aliases expanding?); refused")
-    return tree
-
-
 def load_settings(config: str | Path | None = None, overrides: dict[str, Any] | None = None) -> Settings:
     """The settings of ``config`` (a file, or a shipped config's name; default: the built-in
     defaults, which are ``configs/default.yaml``) with dotted-key ``overrides`` applied."""
     path = resolve_config(str(config)) if config is not None else None
-    tree = read_config_tree(path) if path is not None else {}
+    tree = read_yaml_mapping(path) if path is not None else {}
     overrides = overrides or {}
     for key, value in overrides.items():
         _set_dotted(tree, key, value)
@@ -213,3 +161,6 @@ def describe_settings() -> str:
 
 def settings_as_dict(settings: Settings) -> dict[str, Any]:
     return settings.model_dump(mode="json")
+
+
+__all__ = ["Settings", "describe_settings", "load_settings", "parse_override", "settings_as_dict"]

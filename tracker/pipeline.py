@@ -206,6 +206,7 @@ class Pipeline:
                     with timer.stage("read"):
                         frame = next(frames, None)
                     if frame is None:
+                        stats.stopped_by = self.source.end_reason or "end_of_source"
                         break
                     STOP.frame_started()  # a stop signal now waits until this frame is written
                     write(self.process(frame))

@@ -7,8 +7,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from tracker.config import parse_override
 from tracker.core.errors import UserError
+from tracker.core.settings import parse_override
 
 
 def parse_common_args(argv: list[str] | None, description: str | None, default_config: Path) -> argparse.Namespace:

@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tracker.core.errors import UserError
+from tracker.core.settings import describe_validation_error, read_yaml_mapping
 
 
 class _TrainSettings(BaseModel):
@@ -81,18 +81,9 @@ def load_train_settings(path: Path, model: type[SettingsT], overrides: dict[str,
     """Read ``path`` into ``model``; ``overrides`` (key -> value) win over the file."""
     if not Path(path).is_file():
         raise UserError(f"training config not found: {path}")
-    try:
-        tree = yaml.safe_load(Path(path).read_text()) or {}
-    except yaml.YAMLError:
-        raise UserError(f"{path}: not valid YAML") from None
-    if not isinstance(tree, dict):
-        raise UserError(f"{path}: expected a mapping of keys")
+    tree = read_yaml_mapping(Path(path))
     tree.update(overrides or {})
     try:
         return model.model_validate(tree)
     except ValidationError as error:
-        first = error.errors()[0]
-        key = ".".join(str(part) for part in first["loc"])
-        if first["type"] == "extra_forbidden":
-            raise UserError(f"{path}: unknown key '{key}'") from None
-        raise UserError(f"{path}: {key}: {first['msg']} (got {first.get('input')!r})") from None
+        raise UserError(describe_validation_error(error, str(path))) from None

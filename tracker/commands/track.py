@@ -98,7 +98,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
-    from tracker.config import parse_override
+    from tracker.core.settings import parse_override
 
     overrides = dict(parse_override(text) for text in args.overrides)
     for key, value in (
