@@ -33,7 +33,22 @@ _API = {
     "FrameResult": "tracker.core.protocols",
     "UserError": "tracker.core.errors",
 }
-__all__ = [*_API, "__version__"]
+__all__ = [
+    "Detections",
+    "Frame",
+    "FrameResult",
+    "Pipeline",
+    "Settings",
+    "Tracks",
+    "UserError",
+    "__version__",
+    "build_detector",
+    "build_tracker",
+    "detector_settings",
+    "load_settings",
+    "open_pipeline",
+    "tracker_settings",
+]
 
 if TYPE_CHECKING:
     from detectors import build_detector, detector_settings
