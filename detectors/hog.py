@@ -33,7 +33,7 @@ class HOGDetector:
     same kind of thing as for the CNN detectors (0.5 = on the decision boundary).
     """
 
-    class_names = ("person",)
+    class_names: tuple[str, ...] = ("person",)
 
     def __init__(self, width: int = 640, min_score: float = 0.5) -> None:
         if width < WINDOW[0]:
@@ -41,7 +41,7 @@ class HOGDetector:
         self.width = width
         self.min_score = min_score
         self._hog = cv2.HOGDescriptor()
-        self._hog.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
+        self._hog.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())  # type: ignore[attr-defined]
         self._warned_small = False
 
     def _detect_one(self, frame: Frame) -> Detections:
@@ -53,12 +53,12 @@ class HOGDetector:
         )
         if not self._fits_window(frame, image):
             return Detections.empty()
-        rects, weights = self._hog.detectMultiScale(
+        found, weights = self._hog.detectMultiScale(
             image, winStride=(8, 8), padding=(8, 8), scale=1.05, groupThreshold=2
         )
-        if len(rects) == 0:
+        if len(found) == 0:
             return Detections.empty()
-        rects = np.asarray(rects, np.float32) / scale
+        rects = np.asarray(found, np.float32) / scale
         centres = rects[:, :2] + rects[:, 2:] / 2
         half_sizes = rects[:, 2:] * np.array([PERSON_WIDTH_IN_WINDOW, PERSON_HEIGHT_IN_WINDOW], np.float32) / 2
         xyxy = np.concatenate([centres - half_sizes, centres + half_sizes], axis=1)

@@ -35,7 +35,7 @@ def default_det_file(source: Path | None) -> Path | None:
 class MOTFileDetector:
     """Returns the rows of ``det.txt`` whose frame number is ``frame.index + 1``."""
 
-    class_names = ("person",)
+    class_names: tuple[str, ...] = ("person",)
 
     def __init__(self, det_file: Path, min_score: float = -np.inf) -> None:
         rows = read_rows(det_file, kind="det")

@@ -43,7 +43,7 @@ class MotionBlobs:
 
 
 class MotionDetector:
-    class_names = ("object",)
+    class_names: tuple[str, ...] = ("object",)
 
     def __init__(self, min_area: int = 400, min_score: float = 0.0) -> None:
         self.min_score = min_score

@@ -63,7 +63,7 @@ def graph_resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     ``x * scale``, without the half-pixel offset of ``cv2.resize``. The network was trained on
     images resized this way; another sampling grid moves its boxes and scores."""
     width, height = size
-    to_source = np.float32([[image.shape[1] / width, 0, 0], [0, image.shape[0] / height, 0]])
+    to_source = np.array([[image.shape[1] / width, 0, 0], [0, image.shape[0] / height, 0]], np.float32)
     return cv2.warpAffine(
         image, to_source, size, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE
     )
@@ -150,7 +150,7 @@ def tf_network(graph_bytes: bytes, width: int, height: int) -> Network:
 class SSDLiteDetector:
     """Batched person detector; frames are resized to ``input_size`` (width, height) first."""
 
-    class_names = ("person",)
+    class_names: tuple[str, ...] = ("person",)
 
     def __init__(
         self,

@@ -238,6 +238,7 @@ class LiveSource(BaseSource):
                         self.lost = not self._stop.is_set()
                         return
                     after_gap = True
+                assert capture is not None and image is not None  # the caller passes an open capture
                 now = time.time()
                 size = (int(image.shape[1]), int(image.shape[0]))
                 if not self.frame_sizes or self.frame_sizes[-1] != size:

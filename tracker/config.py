@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
@@ -143,7 +143,7 @@ def describe_settings() -> str:
     detector and tracker sections list each implementation's own keys."""
     lines = []
     for section, field in Settings.model_fields.items():
-        models = IMPLEMENTATIONS.get(section) or (field.annotation,)
+        models = IMPLEMENTATIONS.get(section) or (cast(type[BaseModel], field.annotation),)
         for model in models:
             tag = model.model_fields.get("name")
             if tag is not None:

@@ -79,7 +79,8 @@ class CountingSettings(StrictSettings):
 
     @model_validator(mode="after")
     def _unique_names(self) -> CountingSettings:
-        names = [item.name for item in (*self.lines, *self.zones)]
+        items: tuple[CountingLine | CountingZone, ...] = (*self.lines, *self.zones)
+        names = [item.name for item in items]
         if duplicates := sorted({name for name in names if names.count(name) > 1}):
             raise ValueError(f"line and zone names must differ: {', '.join(duplicates)} used twice")
         return self
@@ -157,11 +158,15 @@ class LineZoneCounter:
         self.settings = settings
         self.class_names = tuple(class_names)
         self.forget_after = forget_after
-        self.lines = [(line.name, tuple(line.points[0]), tuple(line.points[1])) for line in settings.lines]
+        self.lines: list[tuple[str, Point, Point]] = [
+            (line.name, line.points[0], line.points[1]) for line in settings.lines
+        ]
         self.zones = [(zone.name, np.array(zone.polygon, np.float32).reshape(-1, 1, 2)) for zone in settings.zones]
-        self.crossings = {name: {"in": Tally(), "out": Tally()} for name, *_ in self.lines}
-        self.entries = {name: Tally() for name, _ in self.zones}
-        self.exits = {name: Tally() for name, _ in self.zones}
+        self.crossings: dict[str, dict[str, Tally[str]]] = {
+            name: {"in": Tally(), "out": Tally()} for name, *_ in self.lines
+        }
+        self.entries: dict[str, Tally[str]] = {name: Tally() for name, _ in self.zones}
+        self.exits: dict[str, Tally[str]] = {name: Tally() for name, _ in self.zones}
         self.dwell = {name: {"count": 0, "total_s": 0.0, "max_s": 0.0} for name, _ in self.zones}
         self._tracks: dict[int, _TrackState] = {}
         self._updates = 0
@@ -297,14 +302,14 @@ class LineZoneCounter:
             for index, s in enumerate(track.lines):
                 if s.settled and s.side != s.settled and s.through:
                     events += self._count_crossing(index, s, s.side, track_id, track, frame, at_track_end=True)
-        for index, s in enumerate(track.zones):
-            if s.inside:
-                events.append(self._exit(index, s, track_id, track, frame, frame.time_s, at_track_end=True))
+        for index, zone_state in enumerate(track.zones):
+            if zone_state.inside:
+                events.append(self._exit(index, zone_state, track_id, track, frame, frame.time_s, at_track_end=True))
         return events
 
     def summary(self) -> dict[str, Any]:
         """Counts so far, for ``summary.json`` and the live view."""
-        lines = {}
+        lines: dict[str, dict[str, Any]] = {}
         for name, counts in self.crossings.items():
             lines[name] = {direction: dict(sorted(tally.items())) for direction, tally in counts.items()}
             lines[name].update({f"{d}_total": sum(t.values()) for d, t in counts.items()})

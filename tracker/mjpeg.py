@@ -11,7 +11,7 @@ import json
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, cast
 
 BOUNDARY = "frame"
 
@@ -33,7 +33,7 @@ class MjpegServer:
         self._clients = 0
         self._httpd = ThreadingHTTPServer((host, port), self._handler_class(page, stats))
         self._httpd.daemon_threads = True
-        self.host, self.port = self._httpd.server_address[:2]
+        self.host, self.port = cast(tuple[str, int], self._httpd.server_address[:2])
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2}, name="mjpeg-server", daemon=True
         )

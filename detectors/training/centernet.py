@@ -26,6 +26,7 @@ def cache_frames(items: Sequence[LabelledImage], class_names: Sequence[str], wid
     images, boxes, classes = [], [], []
     for item in items:
         image = cv2.imread(str(item.image_path))
+        assert image is not None, item.image_path
         scale = width / image.shape[1]
         height = int(round(image.shape[0] * scale))
         images.append(cv2.cvtColor(cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2RGB))

@@ -62,7 +62,8 @@ def mine(
         far = iou_matrix(windows, frame.xyxy * scale).max(axis=1, initial=0.0) < MINING_IOU
         boxes = normalised[far]
         batch = tf.constant(image[None].astype(np.float32))
-        crops, scores = [], []
+        crop_chunks: list[np.ndarray] = []
+        score_chunks: list[np.ndarray] = []
         for start in range(0, len(boxes), CHUNK):
             chunk = tf.image.crop_and_resize(
                 batch,
@@ -71,9 +72,9 @@ def mine(
                 [patch_size, patch_size],
             )
             probabilities = model(chunk, training=False).numpy()
-            crops.append(chunk.numpy())
-            scores.append(1.0 - probabilities[:, background_id])
-        crops, scores = np.concatenate(crops), np.concatenate(scores)
+            crop_chunks.append(chunk.numpy())
+            score_chunks.append(1.0 - probabilities[:, background_id])
+        crops, scores = np.concatenate(crop_chunks), np.concatenate(score_chunks)
         worst = np.argsort(-scores)[:per_frame]
         worst = worst[scores[worst] >= min_score]
         mined.append(np.clip(np.round(crops[worst]), 0, 255).astype(np.uint8))

@@ -64,6 +64,7 @@ def _traffic_patches(
     per_frame_near = int(np.ceil(n_near / max(len(items), 1)))
     for item in items:
         image = cv2.imread(str(item.image_path))
+        assert image is not None, item.image_path
         height, width = image.shape[:2]
         for box, label in zip(item.xyxy, item.labels):
             if min(box[2] - box[0], box[3] - box[1]) >= 12:
@@ -113,13 +114,14 @@ def build_patch_set(settings, data_root: Path) -> tuple[np.ndarray, np.ndarray]:
 def split_fixed(labels: np.ndarray, val_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Stratified train/validation indices, the same for the same seed."""
     rng = np.random.default_rng(seed)
-    train, val = [], []
+    train: list[int] = []
+    val: list[int] = []
     for class_id in np.unique(labels):
         members = rng.permutation(np.flatnonzero(labels == class_id))
         n_val = int(round(val_fraction * len(members)))
         val.extend(members[:n_val])
         train.extend(members[n_val:])
-    return np.sort(np.asarray(train, int)), np.sort(np.asarray(val, int))
+    return np.sort(np.asarray(train, np.int_)), np.sort(np.asarray(val, np.int_))
 
 
 def augment_patch(patch, size: int):

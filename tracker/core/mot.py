@@ -9,9 +9,10 @@ and write it here.
 from __future__ import annotations
 
 import configparser
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -95,7 +96,10 @@ def read_seqinfo(path: Path) -> SeqInfo:
     return SeqInfo(_number(section.get("frameRate"), float), _number(section.get("seqLength"), int))
 
 
-def _number(text: str | None, kind: type) -> float | int | None:
+Number = TypeVar("Number", int, float)
+
+
+def _number(text: str | None, kind: Callable[[str], Number]) -> Number | None:
     try:
         return kind(text) if text is not None else None
     except ValueError:

@@ -111,12 +111,12 @@ class Tracks:
         if not snapshots:
             return cls.empty()
         return cls(
-            ids=[s.public_id for s in snapshots],
+            ids=np.array([s.public_id for s in snapshots], np.int64),
             xyxy=np.array([s.box for s in snapshots]),
-            scores=[s.score for s in snapshots],
-            class_ids=[s.class_id for s in snapshots],
-            from_detector=[s.detected for s in snapshots],
-            confidence=[s.confidence for s in snapshots],
+            scores=np.array([s.score for s in snapshots], np.float32),
+            class_ids=np.array([s.class_id for s in snapshots], np.int32),
+            from_detector=np.array([s.detected for s in snapshots], bool),
+            confidence=np.array([s.confidence for s in snapshots], np.float32),
         )
 
     def __len__(self) -> int:

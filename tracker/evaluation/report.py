@@ -79,6 +79,7 @@ def plot_result(result: BenchmarkResult, path: Path) -> None:
     for ax, sequence in zip(axes[1:, 0], timelines):
         frames = np.arange(1, sequence.num_frames + 1)
         counts = sequence.per_frame
+        assert counts is not None  # timelines keeps only sequences with per-frame counts
         for values, label in ((counts.fp, "FP"), (counts.fn, "FN"), (counts.idsw, "IDSW")):
             ax.step(frames, values, where="mid", label=f"{label} (total {sum(values)})")
         ax.set_xlim(1, max(sequence.num_frames, 2))

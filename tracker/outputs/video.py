@@ -36,13 +36,14 @@ class VideoSink:
             self._open(image.shape[1], image.shape[0])
         if (image.shape[1], image.shape[0]) != self._size:
             image = cv2.resize(image, self._size)
+        assert self._writer is not None
         self._writer.write(image)
         self.frames_written += 1
 
     def _open(self, width: int, height: int) -> None:
         with ExitStack() as stack:  # removes the temporary file if the writer does not open
             partial = stack.enter_context(atomic_path(self.path))
-            writer = cv2.VideoWriter(str(partial), cv2.VideoWriter_fourcc(*self.codec), self.fps, (width, height))
+            writer = cv2.VideoWriter(str(partial), cv2.VideoWriter.fourcc(*self.codec), self.fps, (width, height))
             if not writer.isOpened():
                 raise UserError(f"cannot write video {self.path} with codec '{self.codec}'")
             self._rename = stack.pop_all()

@@ -4,6 +4,7 @@ the matching cost passed in as strategies (as norfair does)."""
 from __future__ import annotations
 
 import itertools
+from typing import TypedDict
 
 import numpy as np
 from pydantic import Field
@@ -99,6 +100,7 @@ class MultiObjectTracker:
             track.box = track.motion.correct(prepared, detections.xyxy[det_index])
             track.score = float(detections.scores[det_index])
             if features is not None:
+                assert self.appearance is not None  # features come from it
                 track.appearance = self.appearance.blend(track.appearance, features[det_index], track.score)
             track.hits += 1
             track.frames_unseen, track.missed, track.from_detector = 0, False, True
@@ -122,6 +124,7 @@ class MultiObjectTracker:
             if self.confirm_hits <= 1:
                 track.public_id = next(self._next_public_id)
             if features is not None:
+                assert self.appearance is not None  # features come from it
                 track.appearance = self.appearance.blend(None, features[det_index], track.score)
             self.tracks.append(track)
 
@@ -140,11 +143,20 @@ class MultiObjectTracker:
             return "no_tracks"
         if any(not t.confirmed for t in self.tracks):
             return "tentative"
-        if self.redetect_on_low_confidence and any(
-            t.confidence < self.min_confidence for t in self.tracks if not t.from_detector
+        if (
+            self.redetect_on_low_confidence
+            and self.min_confidence is not None
+            and any(t.confidence < self.min_confidence for t in self.tracks if not t.from_detector)
         ):
             return "low_confidence"
         return None
+
+
+class LifeCycle(TypedDict):
+    """The life-cycle keyword arguments of ``MultiObjectTracker``."""
+
+    max_disappeared: int
+    confirm_hits: int
 
 
 class TrackerSettingsBase(StrictSettings):
@@ -158,6 +170,6 @@ class TrackerSettingsBase(StrictSettings):
         """The tracker these settings describe."""
         raise NotImplementedError
 
-    def life_cycle(self) -> dict[str, int]:
+    def life_cycle(self) -> LifeCycle:
         """The constructor arguments of ``MultiObjectTracker`` shared by every tracker."""
         return {"max_disappeared": self.max_disappeared, "confirm_hits": self.confirm_hits}
