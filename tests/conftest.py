@@ -65,3 +65,10 @@ def run_cli(*args: str, timeout: float = 600, **popen: object) -> subprocess.Com
         timeout=timeout,
         **popen,
     )
+
+
+def start_cli(*args: str, **popen: object) -> subprocess.Popen:
+    """Start ``python -m tracker ARGS`` from the repository root, stdout and stderr piped as text
+    (for runs a test stops or watches while they go)."""
+    options: dict = {"cwd": REPO, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True, **popen}
+    return subprocess.Popen([sys.executable, "-m", "tracker", *args], **options)

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tests.conftest import REPO, decoded_frames
+from tests.conftest import decoded_frames, start_cli
 from tests.synthetic import MovingBox, write_clip
 
 
@@ -32,29 +30,20 @@ def rows_in(path: Path) -> int:
 def test_signal_mid_run_leaves_valid_outputs(tmp_path: Path, long_clip: Path, signum: int) -> None:
     out = tmp_path / "out"
     # --tracker dlib keeps each frame slow enough (~ms) to be stopped half-way.
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tracker",
-            "track",
-            str(long_clip),
-            "-o",
-            str(out),
-            "-q",
-            "--detector",
-            "motfile",
-            "--det-file",
-            str(long_clip.parent / "det.txt"),
-            "--tracker",
-            "dlib",
-            "--detect-every",
-            "5",
-        ],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    process = start_cli(
+        "track",
+        str(long_clip),
+        "-o",
+        str(out),
+        "-q",
+        "--detector",
+        "motfile",
+        "--det-file",
+        str(long_clip.parent / "det.txt"),
+        "--tracker",
+        "dlib",
+        "--detect-every",
+        "5",
     )
     deadline = time.time() + 60
     while rows_in(out / "tracks.txt") < 100 and time.time() < deadline and process.poll() is None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, decoded_frames
+from tests.conftest import decoded_frames, start_cli
 from tests.synthetic import MovingBox, write_clip
 from tracker.capture import LiveSource, open_source
 from tracker.config import LiveSettings
@@ -138,33 +138,24 @@ def test_reconnects_with_a_new_frame_size_and_gives_up_when_told(camera: Camera)
 def test_track_cli_on_a_stream_survives_a_restart_and_stops_cleanly_on_sigint(tmp_path: Path, camera: Camera) -> None:
     camera.start()
     out = tmp_path / "out"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tracker",
-            "track",
-            camera.url,
-            "-o",
-            str(out),
-            "-q",
-            "--detector",
-            "motion",
-            "--detect-every",
-            "1",
-            "--tracker",
-            "centroid",
-            "--set",
-            "live.reconnect_initial_s=0.2",
-            "--set",
-            "live.reconnect_max_s=1",
-            "--set",
-            "detector.min_area=200",
-        ],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    process = start_cli(
+        "track",
+        camera.url,
+        "-o",
+        str(out),
+        "-q",
+        "--detector",
+        "motion",
+        "--detect-every",
+        "1",
+        "--tracker",
+        "centroid",
+        "--set",
+        "live.reconnect_initial_s=0.2",
+        "--set",
+        "live.reconnect_max_s=1",
+        "--set",
+        "detector.min_area=200",
     )
     try:
 
@@ -212,32 +203,23 @@ def test_sigterm_while_the_stream_is_stalled_and_reopening_exits_cleanly(tmp_pat
     # 9 s in, so the reopen returns just after a close() that waited only read_timeout_s + 1
     camera.start()
     out = tmp_path / "out"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tracker",
-            "track",
-            camera.url,
-            "-o",
-            str(out),
-            "-q",
-            "--no-video",
-            "--detector",
-            "motion",
-            "--tracker",
-            "centroid",
-            "--set",
-            "live.open_timeout_s=10",
-            "--set",
-            "live.read_timeout_s=1",
-            "--set",
-            "live.reconnect_initial_s=0.2",
-        ],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    process = start_cli(
+        "track",
+        camera.url,
+        "-o",
+        str(out),
+        "-q",
+        "--no-video",
+        "--detector",
+        "motion",
+        "--tracker",
+        "centroid",
+        "--set",
+        "live.open_timeout_s=10",
+        "--set",
+        "live.read_timeout_s=1",
+        "--set",
+        "live.reconnect_initial_s=0.2",
     )
     try:
         deadline = time.time() + 60

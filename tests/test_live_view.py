@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 import yaml
 
-from tests.conftest import REPO, require
+from tests.conftest import REPO, require, start_cli
 from tests.test_live_stream import Camera, clip  # noqa: F401 - the clip fixture
 from tracker.core.protocols import FrameResult
 from tracker.core.types import Frame, Tracks
@@ -166,24 +166,17 @@ def test_live_view_in_headless_chromium(tmp_path: Path, clip: Path) -> None:  # 
             }
         )
     )
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tracker",
-            "track",
-            camera.url,
-            "-o",
-            str(tmp_path / "out"),
-            "-q",
-            "-c",
-            str(config),
-            "--serve",
-            "127.0.0.1:0",
-        ],
-        cwd=REPO,
-        stderr=subprocess.PIPE,
-        text=True,
+    process = start_cli(
+        "track",
+        camera.url,
+        "-o",
+        str(tmp_path / "out"),
+        "-q",
+        "-c",
+        str(config),
+        "--serve",
+        "127.0.0.1:0",
+        stdout=None,
     )
     try:
         line = ""
