@@ -76,6 +76,8 @@ def test_stats_are_served_while_the_loop_changes_the_counts() -> None:
             sink.write(FrameResult(Frame(index, index / 25, image), Tracks.empty(), None, counts=counts))
             index += 1
 
+    first = {"lines": {k: {"in_total": v} for k, v in tallies.items()}}
+    sink.write(FrameResult(Frame(0, 0.0, image), Tracks.empty(), None, counts=first))  # served before the loop starts
     switch_interval = sys.getswitchinterval()
     sys.setswitchinterval(1e-5)  # switch threads often, so the race shows within a few requests
     thread = threading.Thread(target=loop)
