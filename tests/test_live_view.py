@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -19,10 +20,12 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 import yaml
 
-from tests.conftest import REPO, require, start_cli
+from tests.conftest import REPO, require, run_cli, start_cli
 from tests.test_live_stream import Camera, clip  # noqa: F401 - the clip fixture
+from tracker.core.errors import UserError
 from tracker.core.protocols import FrameResult
 from tracker.core.types import Frame, Tracks
 from tracker.outputs.live_view import LiveViewSink, parse_host_port
@@ -33,6 +36,20 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 def test_parse_host_port() -> None:
     assert parse_host_port("8080") == ("127.0.0.1", 8080)
     assert parse_host_port("0.0.0.0:9000") == ("0.0.0.0", 9000)
+    assert parse_host_port("[::1]:8080") == ("::1", 8080)
+    assert parse_host_port("[::]:0") == ("::", 0)
+    for bad in ("::1:8080", "[::1]", "[localhost]:80", "[::1:80", "host:port"):
+        with pytest.raises(UserError):
+            parse_host_port(bad)
+
+
+def test_serve_on_ipv6(tmp_path: Path, clip: Path) -> None:  # noqa: F811
+    require(socket.has_ipv6, "Python without IPv6")
+    result = run_cli(
+        "track", str(clip), "-o", str(tmp_path / "out"), "--detector", "motion", "-q", "--serve", "[::1]:0"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "live view: http://[::1]:" in result.stderr
 
 
 def test_live_view_endpoints_in_process() -> None:

@@ -3,9 +3,11 @@ its count of watching clients stays right."""
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 import types
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -32,7 +34,8 @@ def yield_between_bytecodes(frame: types.FrameType, event: str, arg: Any) -> Cal
 
 @pytest.fixture
 def server() -> Iterator[MjpegServer]:
-    server = MjpegServer("127.0.0.1", 0)
+    # a handler holds its connection until its next write finds the client gone: no cap here
+    server = MjpegServer("127.0.0.1", 0, max_connections=CLIENTS * VISITS)
     stop = threading.Event()
 
     def publish() -> None:
@@ -72,3 +75,56 @@ def test_client_count_under_concurrent_connects_and_disconnects(server: MjpegSer
     while server.clients and time.monotonic() < deadline:
         time.sleep(0.05)
     assert server.clients == 0
+
+
+def ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+def test_serves_on_ipv6() -> None:
+    if not ipv6_loopback():
+        pytest.skip("this machine has no IPv6 loopback")
+    server = MjpegServer("::1", 0, page=lambda: "hello")
+    try:
+        assert server.url.startswith("http://[::1]:")
+        assert urllib.request.urlopen(server.url, timeout=10).read() == b"hello"
+    finally:
+        server.close()
+
+
+def test_an_idle_connection_is_dropped() -> None:
+    server = MjpegServer("127.0.0.1", 0, idle_timeout_s=0.5)
+    try:
+        with socket.create_connection((server.host, server.port), timeout=10) as idle:
+            started = time.monotonic()
+            assert idle.recv(100) == b""  # closed by the server, not left holding a thread
+            assert time.monotonic() - started < 5
+    finally:
+        server.close()
+
+
+def test_connections_beyond_the_cap_get_503() -> None:
+    capped = MjpegServer("127.0.0.1", 0, page=lambda: "page", max_connections=2)
+    try:
+        holders = [socket.create_connection((capped.host, capped.port), timeout=10) for _ in range(2)]
+        time.sleep(0.3)  # both admitted and idle in their threads
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(capped.url, timeout=10)
+        assert refused.value.code == 503
+        for holder in holders:
+            holder.close()
+        deadline = time.monotonic() + 10
+        while True:  # the slots free as the handlers see their clients gone
+            try:
+                assert urllib.request.urlopen(capped.url, timeout=10).read() == b"page"
+                break
+            except urllib.error.HTTPError:
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+    finally:
+        capped.close()

@@ -3,17 +3,63 @@
 ``publish(jpeg)`` hands it the newest frame; every connected ``/stream.mjpg`` client gets the
 newest frame when it is ready for one (slow clients skip frames, nothing queues). Optional
 ``page`` (served at ``/``) and ``stats`` (``/stats.json``) callables make it a live view.
+IPv4 or IPv6 (``"::1"``); a connection that sends or takes nothing for ``idle_timeout_s`` is
+dropped, and beyond ``max_connections`` at once a client gets ``503`` (each one holds a thread).
 """
 
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, cast
 
 BOUNDARY = "frame"
+IDLE_TIMEOUT_S = 10.0  # a browser sends its request at once and reads the stream as it comes
+MAX_CONNECTIONS = 16  # a page and its stream are two; stats.json fetches come and go
+BUSY = (
+    b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 26\r\n"
+    b"Retry-After: 5\r\nConnection: close\r\n\r\ntoo many viewers, try later"
+)
+
+
+class _Server(ThreadingHTTPServer):
+    """A thread per connection, at most ``max_connections`` of them; IPv6 for an IPv6 host."""
+
+    daemon_threads = True
+
+    def __init__(
+        self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], max_connections: int, timeout_s: float
+    ) -> None:
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        self._slots = threading.BoundedSemaphore(max_connections)
+        self._timeout_s = timeout_s
+        super().__init__(address, handler)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        admitted = self._slots.acquire(blocking=False)
+        try:
+            if admitted:
+                self.finish_request(request, client_address)
+            else:
+                self._refuse(request)
+        except Exception:
+            self.handle_error(request, client_address)
+        finally:
+            if admitted:
+                self._slots.release()
+            self.shutdown_request(request)
+
+    def _refuse(self, request: socket.socket) -> None:
+        """Answer 503 (after reading the request, so closing does not reset the connection)."""
+        request.settimeout(self._timeout_s)
+        try:
+            request.recv(65536)
+            request.sendall(BUSY)
+        except OSError:
+            pass
 
 
 class MjpegServer:
@@ -25,14 +71,18 @@ class MjpegServer:
         port: int,
         page: Callable[[], str] | None = None,
         stats: Callable[[], dict[str, Any]] | None = None,
+        *,
+        idle_timeout_s: float = IDLE_TIMEOUT_S,
+        max_connections: int = MAX_CONNECTIONS,
     ) -> None:
         self._jpeg: bytes | None = None
         self._sequence = 0
         self._changed = threading.Condition()  # also guards the client count
         self._closed = False
         self._clients = 0
-        self._httpd = ThreadingHTTPServer((host, port), self._handler_class(page, stats))
-        self._httpd.daemon_threads = True
+        handler = self._handler_class(page, stats)
+        handler.timeout = idle_timeout_s
+        self._httpd = _Server((host, port), handler, max_connections, idle_timeout_s)
         self.host, self.port = cast(tuple[str, int], self._httpd.server_address[:2])
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2}, name="mjpeg-server", daemon=True
@@ -52,7 +102,8 @@ class MjpegServer:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}/"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/"
 
     def publish(self, jpeg: bytes) -> None:
         with self._changed:

@@ -118,7 +118,10 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _check_output_dir(layout: OutputLayout, overwrite: bool) -> None:
-    """Refuse a folder that is a file, or that holds an earlier run (without ``--overwrite``)."""
+    """Refuse a folder that is a file, that cannot be written, or that holds an earlier run
+    (without ``--overwrite``)."""
+    from tracker.outputs.earlier_run import check_writable
+
     out_dir = layout.out_dir
     if out_dir.exists() and not out_dir.is_dir():
         raise UserError(f"output path exists and is not a folder: {out_dir}")
@@ -126,16 +129,7 @@ def _check_output_dir(layout: OutputLayout, overwrite: bool) -> None:
     if existing and not overwrite:
         names = ", ".join(path.name for path in existing[:3]) + (", ..." if len(existing) > 3 else "")
         raise UserError(f"{out_dir} already holds {names}; use --overwrite or another -o")
-
-
-def _clear_output_dir(layout: OutputLayout) -> None:
-    """Remove an earlier run's outputs (so no stale file mixes with this run's) and make the folder."""
-    try:
-        for path in layout.existing():
-            path.unlink(missing_ok=True)
-        layout.out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise UserError(f"cannot write to output folder {layout.out_dir}: {error.strerror}") from None
+    check_writable(out_dir)
 
 
 def _check_live_outputs(args: argparse.Namespace) -> None:
@@ -179,10 +173,15 @@ def run(args: argparse.Namespace) -> int:
     from tracker.core.files import write_json_atomic
     from tracker.interrupts import STOP
     from tracker.outputs.assemble import build_outputs
+    from tracker.outputs.earlier_run import EarlierRun
 
-    with build_pipeline(
-        settings, args.source, draw=settings.output.video or bool(args.serve) or args.display
-    ) as pipeline:
+    earlier = EarlierRun(layout)  # --overwrite: replaced only once this run writes a frame
+    with (
+        build_pipeline(
+            settings, args.source, draw=settings.output.video or bool(args.serve) or args.display
+        ) as pipeline,
+        earlier.replacing(),
+    ):
         source = pipeline.source
         outputs = build_outputs(
             layout,
@@ -192,12 +191,12 @@ def run(args: argparse.Namespace) -> int:
             events=pipeline.counter is not None,
             serve=args.serve,
             display=args.display,
-            prepare=lambda: _clear_output_dir(layout),
+            prepare=earlier.prepare,
         )
         started = time.time()
         with STOP.installed():  # SIGINT/SIGTERM: finish the frame, close the outputs, exit 0
             try:
-                stats = pipeline.run(outputs.sinks, max_frames=args.max_frames, progress=not args.quiet)
+                stats = pipeline.run([*outputs.sinks, earlier], max_frames=args.max_frames, progress=not args.quiet)
             finally:
                 summary = {
                     "source": {
@@ -216,7 +215,7 @@ def run(args: argparse.Namespace) -> int:
                     "platform": {"python": platform.python_version(), "machine": platform.machine()},
                 }
                 write_json_atomic(layout.summary, summary)
-    if args.gt is not None:
+    if args.gt is not None and earlier.frames_written:
         _evaluate_into_summary(args.gt, layout, summary)
     ended = "stopped by a signal after" if stats.stopped_by == "interrupt" else "processed"
     print(

@@ -11,7 +11,11 @@ VIDEO = "annotated.mp4"
 EVENTS = "events.jsonl"
 SUMMARY = "summary.json"
 SEGMENTED = (TRACKS_MOT, TRACKS_CSV, VIDEO, EVENTS)  # the files a rotated run numbers
-_OUTPUT_NAME = re.compile(r"^(tracks|annotated|events)(\.\d{4})?(\.partial)?\.(txt|csv|mp4|jsonl)$|^summary\.json$")
+_OUTPUT_NAME = re.compile(
+    r"^(tracks|annotated|events)(\.\d{4})?(\.partial)?\.(txt|csv|mp4|jsonl)$|^summary\.json$"
+    # core.files.atomic_path's temporary names, left behind by a killed run: .annotated.k3x9_q2a.partial.mp4
+    r"|^\.(tracks|annotated|events|summary)(\.\d{4})?\.[a-z0-9_]+\.partial\.(txt|csv|mp4|jsonl|json)$"
+)
 
 
 def segment_suffix(index: int | None) -> str:

@@ -3,6 +3,7 @@ current counts and fps) and ``--display`` (an OpenCV window)."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import sys
 import time
@@ -53,12 +54,21 @@ setInterval(watchImage, 200); setInterval(refresh, 500); refresh();
 
 
 def parse_host_port(text: str) -> tuple[str, int]:
-    """``"8080"`` -> ``("127.0.0.1", 8080)``; ``"0.0.0.0:8080"`` -> ``("0.0.0.0", 8080)``."""
+    """``"8080"`` -> ``("127.0.0.1", 8080)``; ``"0.0.0.0:8080"`` -> ``("0.0.0.0", 8080)``;
+    ``"[::1]:8080"`` -> ``("::1", 8080)`` (an IPv6 address goes in brackets)."""
     host, sep, port = text.rpartition(":")
     host = host if sep and host else "127.0.0.1"
     if not port.isdigit() or not 0 <= int(port) < 65536:
         raise UserError(f"--serve: expected HOST:PORT or PORT, got '{text}'")
-    return host.strip("[]"), int(port)
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            raise UserError(f"--serve: not an IPv6 address in brackets: '{text}'") from None
+    elif ":" in host or "[" in host or "]" in host:
+        raise UserError(f"--serve: write an IPv6 address in brackets, e.g. [::1]:8080, got '{text}'")
+    return host, int(port)
 
 
 class FpsMeter:
