@@ -63,9 +63,10 @@ def graph_resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     ``x * scale``, without the half-pixel offset of ``cv2.resize``. The network was trained on
     images resized this way; another sampling grid moves its boxes and scores."""
     width, height = size
-    to_source = np.float32([[image.shape[1] / width, 0, 0], [0, image.shape[0] / height, 0]])
-    return cv2.warpAffine(image, to_source, size, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                          borderMode=cv2.BORDER_REPLICATE)
+    to_source = np.array([[image.shape[1] / width, 0, 0], [0, image.shape[0] / height, 0]], np.float32)
+    return cv2.warpAffine(
+        image, to_source, size, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE
+    )
 
 
 def cache_dir() -> Path:

@@ -73,8 +73,9 @@ def test_resize_samples_the_pixels_the_graph_samples(tensorflow) -> None:
 
     smooth = cv2.GaussianBlur(np.random.default_rng(0).integers(0, 256, (576, 768, 3), np.uint8), (0, 0), 2)
     for image in (smooth, smooth[:50, :100]):  # down- and upscaled
-        expected = tensorflow.raw_ops.ResizeBilinear(images=image[None], size=[300, 300], align_corners=False,
-                                                     half_pixel_centers=False)[0].numpy()
+        expected = tensorflow.raw_ops.ResizeBilinear(
+            images=image[None], size=[300, 300], align_corners=False, half_pixel_centers=False
+        )[0].numpy()
         assert np.abs(graph_resize(image, (300, 300)).astype(np.float32) - expected).max() <= 1.5
 
 
