@@ -193,3 +193,20 @@ def test_momentum_and_colour_settle_an_ambiguous_crossing(cue: str) -> None:
     for order in ([0, 1], [1, 0]):
         assert ambiguous_pair(order, **{cue: 0.3}) == {0: 0, 1: 1}
     assert {0: 0, 1: 1} != ambiguous_pair([1, 0]) or {0: 0, 1: 1} != ambiguous_pair([0, 1])
+
+
+def test_a_gap_between_detector_calls_longer_than_max_age_keeps_the_tracks() -> None:
+    """Detector every 10th frame at 7 fps (1.4 s apart) with ``max_age_s`` 1.2: the person
+    keeps one id, shown between the calls (the age is checked when the detector looks)."""
+    person = MovingBox((60, 60), (2, 0))
+    tracker = build_tracker(tracker_settings("bytetrack", confirm_hits=1, max_age_s=1.2))
+    ids: set[int] = set()
+    shown = 0
+    for index in range(40):
+        detections = detections_at([person], index) if index % 10 == 0 else None
+        tracks = Tracks.from_snapshots(
+            tracker.update(detections, Frame(index, index / 7.0, render([person], index).image))
+        )
+        ids |= {int(i) for i in tracks.ids}
+        shown += len(tracks) > 0
+    assert ids == {1} and shown == 40

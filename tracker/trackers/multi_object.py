@@ -24,8 +24,9 @@ class MultiObjectTracker:
     """Follows many objects: on detection frames, the ``association`` assigns detections to
     the tracks' predicted boxes (Hungarian, gated, same class only); between them, each
     track's motion model moves it. Tracks get a public id after ``confirm_hits`` detections,
-    so one-frame noise never consumes an id; they are dropped after ``max_age_s`` seconds
-    of video (frame times, so the same value serves 7 and 30 fps) without a match, or when their centre leaves the frame. A confirmed track the
+    so one-frame noise never consumes an id; they are dropped by the first detector call
+    more than ``max_age_s`` seconds of video (frame times, so the same value serves 7 and 30
+    fps) after their last match, or when their centre leaves the frame. A confirmed track the
     detector missed is hidden until it is matched again, unless ``keep_confident`` and its
     motion model's confidence is at least ``min_confidence`` (a correlation tracker still
     locked on it); a track whose confidence falls under ``min_confidence`` asks for an early
@@ -74,7 +75,9 @@ class MultiObjectTracker:
         left = self._drop_tracks_outside(frame)
         if detections is not None:
             self._associate(detections, prepared, frame)
-        self.tracks = [t for t in self.tracks if frame.time_s - t.last_seen_s <= self.max_age_s + AGE_TOLERANCE_S]
+            # Aged out only when the detector looked again: a gap between detector calls
+            # longer than max_age_s must not drop every track before it is looked for.
+            self.tracks = [t for t in self.tracks if frame.time_s - t.last_seen_s <= self.max_age_s + AGE_TOLERANCE_S]
         self._redetect_reason = self._reason_to_redetect(left)
         return [track.snapshot() for track in self.tracks]
 
