@@ -34,8 +34,8 @@ class ByteTrackSettings(TrackerSettingsBase):
         gt=0,
         le=1,
         description="a lost track only takes a detection whose colour histograms are within this "
-        "Bhattacharyya distance of its own (0.4 measured best; off by default: it helps when the detector runs on "
-        "every frame, see docs/tracking-benchmark.md)",
+        "Bhattacharyya distance of its own (off by default: it helps neither dev clip with the detector on every "
+        "frame, see docs/tracking-benchmark.md)",
     )
 
     appearance_weight: float | None = Field(
