@@ -57,6 +57,18 @@ def find_graph() -> Path:
     raise UserError(f"{GRAPH_FILE} not found in the installed {PACKAGE} package")
 
 
+def graph_resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Resize ``image`` to ``size`` (width, height) as the graph's own preprocessor does (TF1
+    ``ResizeBilinear``, ``align_corners=False``): output pixel ``x`` samples the source at
+    ``x * scale``, without the half-pixel offset of ``cv2.resize``. The network was trained on
+    images resized this way; another sampling grid moves its boxes and scores."""
+    width, height = size
+    to_source = np.array([[image.shape[1] / width, 0, 0], [0, image.shape[0] / height, 0]], np.float32)
+    return cv2.warpAffine(
+        image, to_source, size, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE
+    )
+
+
 def cache_dir() -> Path:
     """Where converted models are kept: ``$XDG_CACHE_HOME/tracker`` (default ``~/.cache/tracker``)."""
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tracker"
@@ -164,7 +176,7 @@ class SSDLiteDetector:
 
     def _prepare(self, frame: Frame, out: np.ndarray) -> None:
         """Resize, BGR -> RGB and scale to [-1, 1] into ``out`` (the graph's preprocessing)."""
-        resized = cv2.resize(frame.image, self.input_size, interpolation=cv2.INTER_AREA)
+        resized = graph_resize(frame.image, self.input_size)
         cv2.cvtColor(resized, cv2.COLOR_BGR2RGB, dst=resized)
         np.multiply(resized, np.float32(2 / 255), out=out)
         out -= 1.0

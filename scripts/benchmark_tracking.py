@@ -9,6 +9,11 @@ detector. fps = frames / (tracker time + detector calls x SSDLite's measured ms 
 
     python scripts/benchmark_tracking.py                       # every config, every clip
     python scripts/benchmark_tracking.py --only bytetrack --json runs/bench.json
+    python scripts/benchmark_tracking.py --sweep runs/sweep.png --only default   # HOTA vs detector calls
+
+``--sweep PNG`` runs each shipped person config and tracker variant (``--only`` filters them)
+with the detector every 1, 2, 3, 5 and 10 frames and prints and plots HOTA against the
+fraction of frames with a detector call (early re-detections the tracker asks for counted).
 """
 
 from __future__ import annotations
@@ -22,7 +27,15 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from detectors.training.paths import shared_data_dir  # noqa: E402
-from scripts.tracking_bench import BenchmarkRow, cache_detections, configurations, run_config  # noqa: E402
+from scripts.tracking_bench import (  # noqa: E402
+    SWEEP_EVERY,
+    BenchmarkRow,
+    cache_detections,
+    configurations,
+    every_overrides,
+    run_config,
+    sweep_configurations,
+)
 from tracker.config import load_settings  # noqa: E402
 from tracker.core.errors import UserError  # noqa: E402
 from tracker.core.files import write_json_atomic  # noqa: E402
@@ -37,6 +50,60 @@ def print_table(rows: list[BenchmarkRow]) -> None:
         print(
             f"| {row.config} | {row.clip} | {row.HOTA:.3f} | {row.DetA:.3f} | {row.AssA:.3f} | {row.MOTA:.3f} | {row.IDF1:.3f} | "
             f"{row.IDSW} | {row.fps:.1f} | {row.detector_calls}/{row.frames} |"
+        )
+
+
+def plot_sweep(rows: list[tuple[int, BenchmarkRow]], path: Path) -> None:
+    """HOTA against the fraction of frames detected, one panel per clip, one line per config,
+    each point labelled with its detection interval."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    clips = sorted({row.clip for _, row in rows})
+    figure, axes = plt.subplots(1, len(clips), figsize=(6 * len(clips), 4.5), squeeze=False)
+    for axis, clip in zip(axes[0], clips, strict=True):
+        for config in dict.fromkeys(row.config for _, row in rows):
+            points = sorted(
+                (row.detector_calls / row.frames, row.HOTA, every)
+                for every, row in rows
+                if row.clip == clip and row.config == config
+            )
+            axis.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=config)
+            for fraction, hota, every in points:
+                axis.annotate(str(every), (fraction, hota), textcoords="offset points", xytext=(3, 3), fontsize=7)
+        axis.set(title=clip, xlabel="fraction of frames with a detector call", ylabel="HOTA", xlim=(0, 1.05))
+        axis.grid(alpha=0.3)
+        axis.legend(fontsize=8)
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def run_sweep(clips: list[Path], args: argparse.Namespace, extra: dict) -> list[tuple[int, BenchmarkRow]]:
+    rows = []
+    for name, (config, overrides) in sweep_configurations().items():
+        if args.only and not any(part in name for part in args.only):
+            continue
+        for every in SWEEP_EVERY:
+            settings = load_settings(config, {**overrides, **every_overrides(every), **extra})
+            for clip in clips:
+                det_file = None if args.live else cache_detections(clip, args.cache)
+                out = args.runs / "sweep" / f"{name}-every-{every}" / clip.name
+                rows.append((every, run_config(clip, settings, det_file, out, name)))
+                print(f"{name} every {every} / {clip.name}: HOTA {rows[-1][1].HOTA:.3f}", file=sys.stderr)
+    return rows
+
+
+def print_sweep(rows: list[tuple[int, BenchmarkRow]]) -> None:
+    print("| config | clip | detect every | frames detected | HOTA | AssA | IDF1 |")
+    print("|---|---|---|---|---|---|---|")
+    for every, row in rows:
+        print(
+            f"| {row.config} | {row.clip} | {every} | {row.detector_calls / row.frames:.2f} | {row.HOTA:.3f} | "
+            f"{row.AssA:.3f} | {row.IDF1:.3f} |"
         )
 
 
@@ -57,6 +124,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--live", action="store_true", help="run SSDLite in the loop instead of replaying")
     parser.add_argument("--json", type=Path, help="also write the rows here")
     parser.add_argument(
+        "--sweep",
+        type=Path,
+        metavar="PNG",
+        help="HOTA against the fraction of frames detected (every 1..10), plotted here",
+    )
+    parser.add_argument(
         "--write-baseline",
         type=Path,
         metavar="JSON",
@@ -70,6 +143,18 @@ def main(argv: list[str] | None = None) -> int:
     from tracker.core.settings import parse_override
 
     extra = dict(parse_override(text) for text in args.overrides)
+    if args.sweep:
+        try:
+            sweep = run_sweep(clips, args, extra)
+        except UserError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        print_sweep(sweep)
+        plot_sweep(sweep, args.sweep)
+        if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(json.dumps([{"every": e, **row.as_dict()} for e, row in sweep], indent=1) + "\n")
+        return 0
     rows = []
     try:
         for name, (config, overrides) in configurations().items():

@@ -98,7 +98,7 @@ def main() -> None:
         {
             "detector": {"name": "motion", "min_area": 400},
             "pipeline": {"detect_every": 2, "max_detect_gap_s": None, "lag_frames": 0},
-            "tracker": {"name": "centroid", "max_disappeared": 10},
+            "tracker": {"name": "centroid", "max_age_s": 0.4},
             "counting": {
                 "lines": [{"name": "middle", "points": [[160, 0], [160, 239]]}],
                 "zones": [{"name": "left", "polygon": [[0, 0], [100, 0], [100, 239], [0, 239]]}],

@@ -43,19 +43,41 @@ def configurations() -> dict[str, tuple[str, dict]]:
     """Benchmark name -> (config file, overrides). The "every N" variants detect exactly every
     N frames (no ``max_detect_gap_s`` cap), whatever the clip's frame rate, and keep the
     default's output lag; the "no lag" ones write every frame as soon as it is tracked, as
-    the peer trackers do; the "appearance" ones add the colour-histogram gate for lost tracks."""
+    the peer trackers do; the "appearance" ones add the colour-histogram gate for lost tracks;
+    "bytetrack every 3" is issue 12's second target, "reupdate" adds OC-SORT's re-update."""
     configs = {f"{name}.yaml": (name, {}) for name in PERSON_CONFIGS}
     for tracker, overrides in TRACKER_VARIANTS.items():
         for every in (1, 5):
             configs[f"{tracker} every {every}"] = (
                 "default",
-                {**overrides, "pipeline.detect_every": every, "pipeline.max_detect_gap_s": None},
+                {**overrides, **every_overrides(every)},
             )
+    configs["bytetrack every 3"] = ("default", {**TRACKER_VARIANTS["bytetrack"], **every_overrides(3)})
+    configs["bytetrack every 3 reupdate"] = (
+        "default",
+        {**TRACKER_VARIANTS["bytetrack"], **every_overrides(3), "tracker.observation_reupdate": True},
+    )
     for every in (1, 5):
         config_file, overrides = configs[f"bytetrack every {every}"]
         configs[f"bytetrack every {every} no lag"] = (config_file, {**overrides, "pipeline.lag_frames": 0})
         configs[f"bytetrack every {every} appearance"] = (config_file, {**overrides, "tracker.appearance_gate": 0.4})
     return configs
+
+
+SWEEP_EVERY = (1, 2, 3, 5, 10)
+
+
+def sweep_configurations() -> dict[str, tuple[str, dict]]:
+    """Sweep name -> (config file, overrides) for ``--sweep``: the shipped person configs and
+    each tracker variant, to be run with ``pipeline.detect_every`` over ``SWEEP_EVERY``."""
+    configs = {f"{name}.yaml": (name, {}) for name in PERSON_CONFIGS}
+    configs.update({tracker: ("default", overrides) for tracker, overrides in TRACKER_VARIANTS.items()})
+    return configs
+
+
+def every_overrides(every: int) -> dict:
+    """The overrides that make a run detect exactly every ``every`` frames (plus early calls)."""
+    return {"pipeline.detect_every": every, "pipeline.max_detect_gap_s": None}
 
 
 @dataclass(frozen=True)

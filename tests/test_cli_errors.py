@@ -82,7 +82,7 @@ def test_missing_config(tmp_path: Path, tiny_clip: Path) -> None:
     [
         (("--detector", "yolo"), "unknown detector 'yolo'"),
         (("--tracker", "magic"), "unknown tracker 'magic'"),
-        (("--set", "tracker.max_disappeared=lots"), "tracker.max_disappeared"),
+        (("--set", "tracker.max_age_s=lots"), "tracker.max_age_s"),
         (("--set", "nonsense"), "KEY=VALUE"),
         (("--detector", "motfile"), "det.txt"),
     ],

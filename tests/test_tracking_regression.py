@@ -23,6 +23,7 @@ CONFIGS = (
     "pedestrians.yaml",
     "kalman every 1",
     "bytetrack every 1",
+    "bytetrack every 3",
     "bytetrack every 5",
     "bytetrack every 5 no lag",
     "bytetrack every 1 appearance",

@@ -30,12 +30,9 @@ def build_pipeline(
         if opened is not source:
             opened.close()
         raise
-    counter = LineZoneCounter(
-        settings.counting, detector.class_names, forget_after=settings.tracker.max_disappeared + 1
-    )
-    pipeline = Pipeline(
-        opened, detector, tracker, settings.pipeline, counter=counter, max_disappeared=settings.tracker.max_disappeared
-    )
+    max_age = settings.tracker.max_age_frames(opened.info.fps)
+    counter = LineZoneCounter(settings.counting, detector.class_names, forget_after=max_age + 1)
+    pipeline = Pipeline(opened, detector, tracker, settings.pipeline, counter=counter, max_disappeared=max_age)
     if draw:
         pipeline.annotators = standard_annotators(
             detector.class_names, settings.output.trail, settings.counting, pipeline.fps

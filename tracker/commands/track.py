@@ -76,7 +76,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="override any config setting, e.g. --set tracker.max_disappeared=50 (repeatable)",
+        help="override any config setting, e.g. --set tracker.max_age_s=2.5 (repeatable)",
     )
     parser.add_argument(
         "--gt",

@@ -84,10 +84,10 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
 
 
 def parse_override(text: str) -> tuple[str, Any]:
-    """``"tracker.max_disappeared=50"`` -> ``("tracker.max_disappeared", 50)`` (value read as YAML)."""
+    """``"tracker.max_age_s=2.5"`` -> ``("tracker.max_age_s", 2.5)`` (value read as YAML)."""
     key, sep, raw = text.partition("=")
     if not sep or not key.strip():
-        raise UserError(f"override '{text}' is not KEY=VALUE (e.g. tracker.max_disappeared=50)")
+        raise UserError(f"override '{text}' is not KEY=VALUE (e.g. tracker.max_age_s=2.5)")
     try:
         value = yaml.safe_load(raw) if raw.strip() else None
     except yaml.YAMLError:

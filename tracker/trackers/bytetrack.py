@@ -4,12 +4,12 @@ dlib correlation tracker between detections."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from tracker.trackers.appearance import AppearanceModel
-from tracker.trackers.association import ByteTrack
+from tracker.trackers.association import BirthRule, ByteTrack
 from tracker.trackers.correlation import MIN_CONFIDENCE_HELP
 from tracker.trackers.costs import iou_distance_cost
 from tracker.trackers.kalman import MAX_COST_HELP
@@ -34,20 +34,78 @@ class ByteTrackSettings(TrackerSettingsBase):
         gt=0,
         le=1,
         description="a lost track only takes a detection whose colour histograms are within this "
-        "Bhattacharyya distance of its own (0.4 measured best; off by default: it helps when the detector runs on "
-        "every frame, see docs/tracking-benchmark.md)",
+        "Bhattacharyya distance of its own (off by default: it helps neither dev clip with the detector on every "
+        "frame, see docs/tracking-benchmark.md)",
     )
+
+    appearance_weight: float | None = Field(
+        None,
+        gt=0,
+        le=2,
+        description="add this times the colour-histogram distance to the cost of confident matches (unset: off)",
+    )
+    direction_weight: float | None = Field(
+        None,
+        gt=0,
+        le=2,
+        description="OC-SORT momentum: add this times the angle (over pi) between a track's recent direction and "
+        "the step to a detection to the cost of confident matches (unset: off)",
+    )
+    observation_reupdate: bool = Field(
+        False,
+        description="OC-SORT: when a detection comes more than one frame after a track's previous one, re-run its "
+        "Kalman filter along the straight line between the two",
+    )
+    observation_recovery: bool = Field(
+        False,
+        description="OC-SORT: a confirmed track left unmatched may take a confident detection left over that "
+        "overlaps its last detected box (IoU >= 0.3)",
+    )
+    birth_score: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="a confident detection left over starts a track only when it scores at least this (at least "
+        "high_score; unset: high_score)",
+    )
+    birth_max_iou: float | None = Field(
+        None,
+        gt=0,
+        le=1,
+        description="a detection overlapping a track's predicted box or a matched detection by more than this IoU "
+        "starts no track (unset: no such check)",
+    )
+
+    @model_validator(mode="after")
+    def _birth_above_matching(self) -> Self:
+        if self.birth_score is not None and self.birth_score < self.high_score:
+            raise ValueError(f"birth_score ({self.birth_score}) must be at least high_score ({self.high_score})")
+        return self
 
     def build(self) -> MultiObjectTracker:
         return MultiObjectTracker(
-            KalmanModel(), self._association(), appearance=self._appearance(), **self.life_cycle()
+            KalmanModel(self.observation_reupdate),
+            self._association(),
+            appearance=self._appearance(),
+            **self.life_cycle(),
         )
 
     def _association(self) -> ByteTrack:
-        return ByteTrack(iou_distance_cost, self.max_cost, self.high_score, self.appearance_gate)
+        birth = BirthRule(self.birth_score or self.high_score, self.birth_max_iou)
+        return ByteTrack(
+            iou_distance_cost,
+            self.max_cost,
+            self.high_score,
+            self.appearance_gate,
+            birth,
+            self.observation_recovery,
+            self.appearance_weight,
+            self.direction_weight,
+        )
 
     def _appearance(self) -> AppearanceModel | None:
-        return None if self.appearance_gate is None else AppearanceModel(min_score=self.high_score)
+        wanted = self.appearance_gate is not None or self.appearance_weight is not None
+        return AppearanceModel(min_score=self.high_score) if wanted else None
 
 
 class ByteTrackDlibSettings(ByteTrackSettings):
@@ -62,7 +120,7 @@ class ByteTrackDlibSettings(ByteTrackSettings):
     downscale: float = Field(1.0, gt=0, le=1, description="track on frames scaled by this factor (0.5 = half size)")
 
     def build(self) -> MultiObjectTracker:
-        motion: MotionModel = KalmanCorrelationModel(self.downscale, self.min_confidence)
+        motion: MotionModel = KalmanCorrelationModel(self.downscale, self.min_confidence, self.observation_reupdate)
         return MultiObjectTracker(
             motion,
             self._association(),

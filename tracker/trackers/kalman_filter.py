@@ -49,6 +49,13 @@ class BoxKalmanFilter:
         ]
         self.covariance = np.diag(np.square(std))
 
+    def state(self) -> tuple[np.ndarray, np.ndarray]:
+        """A copy of the mean and covariance, for ``restore``."""
+        return self.mean.copy(), self.covariance.copy()
+
+    def restore(self, state: tuple[np.ndarray, np.ndarray]) -> None:
+        self.mean, self.covariance = state[0].copy(), state[1].copy()
+
     @property
     def box(self) -> np.ndarray:
         return xyah_to_xyxy(self.mean)

@@ -119,9 +119,11 @@ class CorrelationModel:
 
 
 class _Kalman:
-    def __init__(self, frame_index: int, box: np.ndarray) -> None:
+    def __init__(self, frame_index: int, box: np.ndarray, reupdate: bool = False) -> None:
         self.filter = BoxKalmanFilter(box)
         self.frame_index = frame_index
+        self.reupdate = reupdate
+        self._observed = (frame_index, np.asarray(box, np.float64), self.filter.state())
 
     def predict(self, frame_index: int) -> tuple[np.ndarray, float]:
         for _ in range(frame_index - self.frame_index):
@@ -130,7 +132,19 @@ class _Kalman:
         return self.filter.box, 1.0
 
     def correct(self, frame_index: int, box: np.ndarray) -> np.ndarray:
+        last_index, last_box, state = self._observed
+        gap = frame_index - last_index
+        box = np.asarray(box, np.float64)
+        if self.reupdate and gap > 1:
+            # OC-SORT's observation-centric re-update: back to the state of the last
+            # observation, then along the straight line to this one, one frame at a time.
+            self.filter.restore(state)
+            for step in range(1, gap):
+                self.filter.predict()
+                self.filter.update(last_box + (box - last_box) * step / gap)
+            self.filter.predict()
         self.filter.update(box)
+        self._observed = (frame_index, box, self.filter.state())
         return self.filter.box
 
 
@@ -139,19 +153,28 @@ class KalmanModel:
     detections correct it, and its prediction carries the box between them. On detection
     frames the reported box is the filter's estimate, which weighs the detection against the
     prediction (as SORT and ByteTrack report), so one jittery box moves it less.
+    With ``reupdate`` (OC-SORT), a detection that comes more than one frame after the track's
+    previous one (a track found again, or the frames between scheduled detector calls)
+    re-runs the filter from that previous detection along the straight line between the two,
+    so the velocity learnt over the gap is the observed one rather than the coasting guess.
     Confidence is always 1 (the filter cannot see the image)."""
+
+    def __init__(self, reupdate: bool = False) -> None:
+        self.reupdate = reupdate
 
     def prepare(self, frame: Frame) -> int:
         return frame.index
 
     def start(self, prepared: int, box: np.ndarray) -> _Kalman:
-        return _Kalman(prepared, box)
+        return _Kalman(prepared, box, self.reupdate)
 
 
 class _KalmanCorrelation:
-    def __init__(self, prepared: tuple[int, np.ndarray], box: np.ndarray, scale: float, min_confidence: float) -> None:
+    def __init__(
+        self, prepared: tuple[int, np.ndarray], box: np.ndarray, scale: float, min_confidence: float, reupdate: bool
+    ) -> None:
         frame_index, image = prepared
-        self.kalman = _Kalman(frame_index, box)
+        self.kalman = _Kalman(frame_index, box, reupdate)
         self.correlation = _Correlation(image, box, scale)
         self.min_confidence = min_confidence
 
@@ -176,14 +199,16 @@ class KalmanCorrelationModel:
     """A Kalman filter per track whose prediction is corrected, on every frame, by a dlib
     correlation tracker's box when the tracker is locked on (peak-to-sidelobe ratio at least
     ``min_confidence``). The confidence is that ratio, so the multi-object tracker can keep
-    a well-locked track alive through a missed detection."""
+    a well-locked track alive through a missed detection. ``reupdate``: as ``KalmanModel``'s
+    (the correlation boxes since the previous detection are then replaced by the straight line)."""
 
-    def __init__(self, scale: float = 1.0, min_confidence: float = 5.0) -> None:
+    def __init__(self, scale: float = 1.0, min_confidence: float = 5.0, reupdate: bool = False) -> None:
         self.correlation = CorrelationModel(scale)
         self.min_confidence = min_confidence
+        self.reupdate = reupdate
 
     def prepare(self, frame: Frame) -> tuple[int, np.ndarray]:
         return frame.index, self.correlation.prepare(frame)
 
     def start(self, prepared: tuple[int, np.ndarray], box: np.ndarray) -> _KalmanCorrelation:
-        return _KalmanCorrelation(prepared, box, self.correlation.scale, self.min_confidence)
+        return _KalmanCorrelation(prepared, box, self.correlation.scale, self.min_confidence, self.reupdate)

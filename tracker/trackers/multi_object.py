@@ -4,6 +4,7 @@ the matching cost passed in as strategies (as norfair does)."""
 from __future__ import annotations
 
 import itertools
+import math
 from typing import TypedDict
 
 import numpy as np
@@ -16,13 +17,16 @@ from tracker.trackers.association import Association, TrackTable
 from tracker.trackers.motion import MotionModel
 from tracker.trackers.track import Track
 
+AGE_TOLERANCE_S = 1e-6  # frame times are index / fps: a track aged exactly max_age_s survives
+
 
 class MultiObjectTracker:
     """Follows many objects: on detection frames, the ``association`` assigns detections to
     the tracks' predicted boxes (Hungarian, gated, same class only); between them, each
     track's motion model moves it. Tracks get a public id after ``confirm_hits`` detections,
-    so one-frame noise never consumes an id; they are dropped after ``max_disappeared``
-    frames without a match, or when their centre leaves the frame. A confirmed track the
+    so one-frame noise never consumes an id; they are dropped by the first detector call
+    more than ``max_age_s`` seconds of video (frame times, so the same value serves 7 and 30
+    fps) after their last match, or when their centre leaves the frame. A confirmed track the
     detector missed is hidden until it is matched again, unless ``keep_confident`` and its
     motion model's confidence is at least ``min_confidence`` (a correlation tracker still
     locked on it); a track whose confidence falls under ``min_confidence`` asks for an early
@@ -34,7 +38,7 @@ class MultiObjectTracker:
         motion: MotionModel,
         association: Association,
         *,
-        max_disappeared: int = 30,
+        max_age_s: float = 1.2,
         confirm_hits: int = 3,
         min_confidence: float | None = None,
         keep_confident: bool = False,
@@ -44,7 +48,7 @@ class MultiObjectTracker:
         self.motion = motion
         self.association = association
         self.appearance = appearance
-        self.max_disappeared = max_disappeared
+        self.max_age_s = max_age_s
         self.confirm_hits = confirm_hits
         self.min_confidence = min_confidence
         self.keep_confident = keep_confident and min_confidence is not None
@@ -67,12 +71,13 @@ class MultiObjectTracker:
         prepared = self.motion.prepare(frame)
         for track in self.tracks:
             track.box, track.confidence = track.motion.predict(prepared)
-            track.frames_unseen += 1
             track.from_detector = False
         left = self._drop_tracks_outside(frame)
         if detections is not None:
             self._associate(detections, prepared, frame)
-        self.tracks = [t for t in self.tracks if t.frames_unseen <= self.max_disappeared]
+            # Aged out only when the detector looked again: a gap between detector calls
+            # longer than max_age_s must not drop every track before it is looked for.
+            self.tracks = [t for t in self.tracks if frame.time_s - t.last_seen_s <= self.max_age_s + AGE_TOLERANCE_S]
         self._redetect_reason = self._reason_to_redetect(left)
         return [track.snapshot() for track in self.tracks]
 
@@ -93,17 +98,21 @@ class MultiObjectTracker:
             np.array([not t.missed for t in self.tracks], bool),
             np.array([t.confirmed for t in self.tracks], bool),
             None if features is None else self._track_features(features.shape[1]),
+            np.array([t.observed for t in self.tracks], np.float32).reshape(-1, 4),
+            np.array([t.direction() for t in self.tracks], np.float32).reshape(-1, 2),
         )
         assignment = self.association.assign(state, detections, features)
         for track_index, det_index in assignment.pairs:
             track = self.tracks[track_index]
             track.box = track.motion.correct(prepared, detections.xyxy[det_index])
+            track.observe(detections.xyxy[det_index])
             track.score = float(detections.scores[det_index])
             if features is not None:
                 assert self.appearance is not None  # features come from it
                 track.appearance = self.appearance.blend(track.appearance, features[det_index], track.score)
             track.hits += 1
-            track.frames_unseen, track.missed, track.from_detector = 0, False, True
+            track.missed, track.from_detector = False, True
+            track.last_seen_s = frame.time_s
             if not track.confirmed and track.hits >= self.confirm_hits:
                 track.public_id = next(self._next_public_id)
         for track_index in assignment.unmatched_tracks:
@@ -120,7 +129,9 @@ class MultiObjectTracker:
                 box,
                 float(detections.scores[det_index]),
                 int(detections.class_ids[det_index]),
+                last_seen_s=frame.time_s,
             )
+            track.observe(box)
             if self.confirm_hits <= 1:
                 track.public_id = next(self._next_public_id)
             if features is not None:
@@ -155,7 +166,7 @@ class MultiObjectTracker:
 class LifeCycle(TypedDict):
     """The life-cycle keyword arguments of ``MultiObjectTracker``."""
 
-    max_disappeared: int
+    max_age_s: float
     confirm_hits: int
 
 
@@ -163,7 +174,9 @@ class TrackerSettingsBase(StrictSettings):
     """What every tracker takes; each implementation adds its own keys and a ``name`` tag."""
 
     name: str
-    max_disappeared: int = Field(30, ge=0, le=10**6, description="frames a track survives without a matching detection")
+    max_age_s: float = Field(
+        1.2, ge=0, le=3600, description="seconds of video a track survives without a matching detection"
+    )
     confirm_hits: int = Field(3, ge=1, le=1000, description="detections a track needs before it gets a public id")
 
     def build(self) -> MultiObjectTracker:
@@ -172,4 +185,8 @@ class TrackerSettingsBase(StrictSettings):
 
     def life_cycle(self) -> LifeCycle:
         """The constructor arguments of ``MultiObjectTracker`` shared by every tracker."""
-        return {"max_disappeared": self.max_disappeared, "confirm_hits": self.confirm_hits}
+        return {"max_age_s": self.max_age_s, "confirm_hits": self.confirm_hits}
+
+    def max_age_frames(self, fps: float) -> int:
+        """``max_age_s`` in frames of a ``fps`` source (rounded up)."""
+        return math.ceil(self.max_age_s * fps - AGE_TOLERANCE_S)
