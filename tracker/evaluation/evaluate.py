@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from concurrent.futures import ProcessPoolExecutor
@@ -110,7 +111,7 @@ def _run_on_ray(sequences: list[SequenceInput], per_frame: bool, address: str) -
                 runtime_env={"py_modules": [str(Path(tracker.__file__).parent)]},
                 include_dashboard=False,
                 log_to_driver=False,
-                logging_level="ERROR",
+                logging_level=logging.ERROR,
             )
         except (ConnectionError, ValueError, RuntimeError) as error:
             raise UserError(f"cannot start or reach Ray at {address!r}: {error}") from None
