@@ -174,6 +174,10 @@ def run(args: argparse.Namespace) -> int:
     _check_live_outputs(args)
     layout = OutputLayout(args.output)
     _check_output_dir(layout, args.overwrite)
+    if settings.output.video:
+        from tracker.outputs.encoders import check_codec
+
+        check_codec(settings.output.codec, settings.output.fps or 25.0)  # before the model loads
 
     from tracker.builder import build_pipeline
     from tracker.core.files import write_json_atomic
