@@ -79,3 +79,16 @@ def test_uninstall_restores_the_previous_handlers() -> None:
     assert handlers() != before
     graceful.uninstall()
     assert handlers() == before
+
+
+def test_ignore_after_uninstall_leaves_the_signals_ignored() -> None:
+    before = handlers()
+    graceful = GracefulStop()
+    with graceful.installed():
+        graceful.ignore_after_uninstall()
+    try:
+        assert all(handler == signal.SIG_IGN for handler in handlers().values())
+        os.kill(os.getpid(), signal.SIGINT)  # nothing happens
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, handler)  # type: ignore[arg-type]

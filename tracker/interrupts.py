@@ -44,6 +44,13 @@ class GracefulStop:
         self._previous.clear()
         self.reset()
 
+    def ignore_after_uninstall(self) -> None:
+        """Make ``uninstall()`` put ``SIG_IGN`` in place of the old handlers: for a process whose
+        run is over and that only has to exit, which a late signal would otherwise interrupt
+        (exit 130, or a traceback from the interpreter's shutdown)."""
+        for signum in self._previous:
+            self._previous[signum] = signal.SIG_IGN
+
     @contextmanager
     def installed(self) -> Iterator[GracefulStop]:
         """``install()`` for the block, then ``uninstall()``."""

@@ -254,6 +254,7 @@ def run(args: argparse.Namespace) -> int:
                     "platform": {"python": platform.python_version(), "machine": platform.machine()},
                 }
                 summary_error = _write_summary(layout, summary)
+                STOP.ignore_after_uninstall()  # the run is over: later signals must not break the exit
             _raise_output_failure(layout, failure, summary_error)
             if args.gt is not None:
                 _evaluate_into_summary(args.gt, layout, summary)
