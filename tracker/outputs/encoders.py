@@ -25,9 +25,7 @@ PRESET = "veryfast"  # libx264's speed/size trade-off (768x576 vtest: see docs/s
 
 
 class Encoder(Protocol):
-    """Writes BGR images of ``size`` (width, height) to a file; ``close`` finishes it."""
-
-    size: tuple[int, int]
+    """Writes BGR images of the size it was opened with to a file; ``close`` finishes it."""
 
     def write(self, image: np.ndarray) -> None: ...
 
@@ -60,6 +58,8 @@ class H264Encoder:
         self._frames = 0
 
     def write(self, image: np.ndarray) -> None:
+        width, height = self.size
+        image = image[:height, :width]
         yuv = np.asarray(cv2.cvtColor(image, cv2.COLOR_BGR2YUV_I420), np.uint8)  # faster than PyAV's conversion
         frame = self._new_frame(yuv, format="yuv420p")
         frame.pts = self._frames

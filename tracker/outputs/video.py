@@ -25,6 +25,7 @@ class VideoSink:
         self.codec = codec
         self._encoder: Encoder | None = None
         self._partial: Path | None = None
+        self._size = (0, 0)  # of the first frame: later frames are scaled to it
         self.frames_written = 0
 
     def write(self, result: FrameResult) -> None:
@@ -35,8 +36,8 @@ class VideoSink:
         if self._encoder is None:
             self._open(image.shape[1], image.shape[0])
         assert self._encoder is not None
-        if (image.shape[1], image.shape[0]) != self._encoder.size:
-            image = cv2.resize(image, self._encoder.size)
+        if (image.shape[1], image.shape[0]) != self._size:  # a live stream changed resolution
+            image = cv2.resize(image, self._size)
         self._encoder.write(image)
         self.frames_written += 1
 
@@ -47,7 +48,7 @@ class VideoSink:
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
-        self._partial = partial
+        self._partial, self._size = partial, (width, height)
 
     def close(self) -> None:
         """Finish the file and rename it into place; if finishing fails, it keeps its ``.partial`` name."""
