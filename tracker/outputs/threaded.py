@@ -1,6 +1,6 @@
 """Runs a slow sink (video encoding) on its own thread, so the frame loop goes on while
-it writes. OpenCV releases the GIL while it encodes, so this overlaps with detection and
-tracking even on CPython."""
+it writes. PyAV (H.264) and OpenCV (mp4v) release the GIL while they encode, so this overlaps
+with detection and tracking even on CPython."""
 
 from __future__ import annotations
 
