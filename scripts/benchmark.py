@@ -6,7 +6,8 @@
     python scripts/benchmark.py SOURCE --memory-frames 20000     # also: RSS flat over a looped source
 
 Measures, in one run of this script:
-* the floors: OpenCV decode only, and decode plus ``mp4v`` encode of the same frames;
+* the floors: OpenCV decode only, and decode plus encode of the same frames with the output's
+  default encoder (H.264 through PyAV);
 * per config: ``tracker track`` end to end (a fresh process per run, as a user runs it) with the
   annotated video and without it: loop fps, stage ms per frame, detector calls per frame and
   the process's peak resident memory; each as the median of ``--runs`` with min and max, and
@@ -38,6 +39,10 @@ sys.path.insert(0, str(REPO))
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
+from tracker.outputs.encoders import Encoder, open_encoder  # noqa: E402
+from tracker.outputs.settings import OutputSettings  # noqa: E402
+
+FLOOR_CODEC = OutputSettings().codec  # the floor encodes as the annotated video does
 SHIPPED_CONFIGS = sorted((REPO / "configs").glob("*.yaml"))
 # Issue 5: fps with the annotated video written, as a fraction of the decode + encode floor.
 TARGETS = {"default.yaml": 0.5, "pedestrians.yaml": 0.25}
@@ -104,23 +109,18 @@ def decode_encode_fps(source: str, max_frames: int | None) -> dict[str, Any]:
     capture = cv2.VideoCapture(source, cv2.CAP_FFMPEG)
     fps = capture.get(cv2.CAP_PROP_FPS) or 25.0
     with tempfile.TemporaryDirectory() as folder:
-        writer = None
+        writer: Encoder | None = None
         frames, start = 0, time.perf_counter()
         while max_frames is None or frames < max_frames:
             ok, image = capture.read()
             if not ok:
                 break
             if writer is None:
-                writer = cv2.VideoWriter(
-                    str(Path(folder) / "floor.mp4"),
-                    cv2.VideoWriter_fourcc(*"mp4v"),
-                    fps,
-                    (image.shape[1], image.shape[0]),
-                )
+                writer = open_encoder(Path(folder) / "floor.mp4", FLOOR_CODEC, fps, image.shape[1], image.shape[0])
             writer.write(image)
             frames += 1
         if writer is not None:
-            writer.release()
+            writer.close()
         elapsed = time.perf_counter() - start
     capture.release()
     return {"frames": frames, "fps": frames / elapsed}
@@ -464,7 +464,7 @@ def main() -> int:
         f"{report['load_1min_at_start']} at start, {report['load_1min_at_end']} at end"
     )
     print(
-        f"floors: decode {floors['decode_fps']['median']:.0f} fps, decode+encode (mp4v) "
+        f"floors: decode {floors['decode_fps']['median']:.0f} fps, decode+encode ({FLOOR_CODEC}) "
         f"{floors['decode_encode_fps']['median']:.0f} fps\n"
     )
     print(report["table_markdown"])

@@ -106,7 +106,7 @@ def test_rotation_by_time_splits_outputs_into_numbered_segments(tmp_path: Path, 
 
 
 def test_rotation_by_size(tmp_path: Path, crossing_clip: Path) -> None:
-    out = track_crossing(tmp_path, crossing_clip, {"rotate_mb": 0.05})
+    out = track_crossing(tmp_path, crossing_clip, {"rotate_mb": 0.02})
     segments = sorted(out.glob("annotated.*.mp4"))
     assert len(segments) >= 2
     rows = sum(

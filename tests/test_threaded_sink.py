@@ -1,5 +1,10 @@
 """ThreadedSink: in-order delivery on a background thread, errors surfaced, inner sink closed."""
 
+import os
+import signal
+import threading
+import time
+
 import numpy as np
 import pytest
 
@@ -48,3 +53,24 @@ def test_an_error_in_the_writer_thread_is_raised_in_the_caller() -> None:
         sink.close()
     sink.close()
     assert inner.indices == [0, 1, 2] and inner.closed
+
+
+class _SlowRecorder(_Recorder):
+    def write(self, result: FrameResult) -> None:
+        time.sleep(0.02)
+        super().write(result)
+
+
+def test_ctrl_c_while_closing_still_finishes_and_closes_the_writer() -> None:
+    """A KeyboardInterrupt while ``close`` waits for the queue to drain does not cut it short:
+    every queued result is written and ``inner`` closed before the interrupt goes on."""
+    inner = _SlowRecorder()
+    sink = ThreadedSink(inner, max_queued=20)
+    for index in range(20):
+        sink.write(_result(index))
+    timer = threading.Timer(0.1, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        sink.close()
+    timer.join()
+    assert inner.indices == list(range(20)) and inner.closed

@@ -7,7 +7,6 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -16,7 +15,7 @@ from tqdm import tqdm
 from tracker.core.protocols import Detector, FrameResult, FrameSink, FrameSource, Tracker
 from tracker.core.types import Detections, Frame, Tracks
 from tracker.counting import LineZoneCounter
-from tracker.interrupts import STOP
+from tracker.interrupts import STOP, signal_name
 from tracker.outputs.annotators import Annotator
 from tracker.scheduler import DetectionScheduler, PipelineSettings
 from tracker.smoothing import FixedLagSmoother, SmoothedFrame
@@ -52,6 +51,7 @@ class RunStats:
     detect_reasons: Counter[str] = field(default_factory=Counter)
     tracks: TrackTally = field(default_factory=lambda: TrackTally(horizon=1000))
     stopped_by: str = "end_of_source"
+    signal: str | None = None  # the signal that stopped the run (SIGINT, SIGTERM)
     timer: StageTimer = field(default_factory=StageTimer)
 
     def as_dict(self) -> dict[str, Any]:
@@ -65,6 +65,7 @@ class RunStats:
             "detector_calls_by_reason": dict(self.detect_reasons),
             "tracks_per_class": dict(sorted(self.tracks.per_class.items())),
             "stopped_by": self.stopped_by,
+            "signal": self.signal,
         }
 
 
@@ -180,49 +181,67 @@ class Pipeline:
 
     def run(self, sinks: Sequence[FrameSink], *, max_frames: int | None = None, progress: bool = True) -> RunStats:
         """Process the whole source into ``sinks``. Ctrl-C or SIGTERM stops after the current
-        frame; on any exit the held frames are written and every sink is closed, so each output
-        is valid and all end on the same frame."""
-        stats, timer = self.stats, self.stats.timer
+        frame; on any exit the held frames are written (unless an output failed) and every sink
+        is closed, with further signals held off (``STOP.hold()``), so each output is valid and
+        all end on the same frame. The first error is raised after the sinks are closed."""
+        stats = self.stats
+        self._started = time.perf_counter()
+        STOP.reset()
+        failure: BaseException | None = None
+        try:
+            self._loop(sinks, max_frames, progress)
+        except KeyboardInterrupt:
+            stats.stopped_by, stats.signal = "interrupt", signal_name(STOP.received)
+        except BaseException as error:
+            stats.stopped_by, failure = "error", error
+        STOP.hold()
+        closing_error = self._close_outputs(sinks, flush=failure is None)
+        stats.wall_s = time.perf_counter() - self._started
+        if failure is None and closing_error is not None:
+            stats.stopped_by, failure = "error", closing_error
+        if failure is not None:
+            raise failure
+        return stats
+
+    def _write(self, sinks: Sequence[FrameSink], results: list[FrameResult]) -> None:
+        with self.stats.timer.stage("write"):
+            for result in results:
+                for sink in sinks:
+                    sink.write(result)
+
+    def _loop(self, sinks: Sequence[FrameSink], max_frames: int | None, progress: bool) -> None:
+        stats = self.stats
         info = self.source.info
         total = info.frame_count if max_frames is None else min(max_frames, info.frame_count or max_frames)
-        self._started = time.perf_counter()
-
-        def write(results: list[FrameResult]) -> None:
-            with timer.stage("write"):
-                for result in results:
-                    for sink in sinks:
-                        sink.write(result)
-
         frames = iter(self.source)
-        try:
-            with ExitStack() as closing:
-                for sink in reversed(sinks):
-                    closing.callback(sink.close)
-                closing.callback(lambda: write(self.finish()))  # held frames first, then close
-                bar = closing.enter_context(
-                    tqdm(total=total, unit="frame", disable=not progress, dynamic_ncols=True, desc="tracking")
-                )
-                while True:
-                    with timer.stage("read"):
-                        frame = next(frames, None)
-                    if frame is None:
-                        stats.stopped_by = self.source.end_reason or "end_of_source"
-                        break
-                    STOP.frame_started()  # a stop signal now waits until this frame is written
-                    write(self.process(frame))
-                    bar.update(1)
-                    STOP.frame_finished()
-                    if stats.frames % 10 == 0:
-                        bar.set_postfix(fps=f"{self.fps():.1f}")
-                    if max_frames is not None and stats.frames >= max_frames:
-                        stats.stopped_by = "max_frames"
-                        break
-        except KeyboardInterrupt:
-            stats.stopped_by = "interrupt"
-        except BaseException:
-            stats.stopped_by = "error"
-            raise
-        finally:
-            STOP.reset()
-            stats.wall_s = time.perf_counter() - self._started
-        return stats
+        with tqdm(total=total, unit="frame", disable=not progress, dynamic_ncols=True, desc="tracking") as bar:
+            while True:
+                with stats.timer.stage("read"):
+                    frame = next(frames, None)
+                if frame is None:
+                    stats.stopped_by = self.source.end_reason or "end_of_source"
+                    break
+                STOP.frame_started()  # a stop signal now waits until this frame is written
+                self._write(sinks, self.process(frame))
+                bar.update(1)
+                STOP.frame_finished()
+                if stats.frames % 10 == 0:
+                    bar.set_postfix(fps=f"{self.fps():.1f}")
+                if max_frames is not None and stats.frames >= max_frames:
+                    stats.stopped_by = "max_frames"
+                    break
+
+    def _close_outputs(self, sinks: Sequence[FrameSink], flush: bool) -> Exception | None:
+        """Write the held frames (when ``flush``), then close every sink even if one fails; the first error."""
+        errors: list[Exception] = []
+        if flush:
+            try:
+                self._write(sinks, self.finish())
+            except Exception as error:
+                errors.append(error)
+        for sink in sinks:
+            try:
+                sink.close()
+            except Exception as error:
+                errors.append(error)
+        return errors[0] if errors else None

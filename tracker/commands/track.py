@@ -156,6 +156,36 @@ def _evaluate_into_summary(gt: Path, layout: OutputLayout, summary: dict[str, An
     print("HOTA {HOTA:.3f}  MOTA {MOTA:.3f}  IDF1 {IDF1:.3f}  IDSW {IDSW}".format(**metrics), file=sys.stderr)
 
 
+def os_error_text(error: OSError) -> str:
+    """``No space left on device`` (with the file name when the error has one)."""
+    text = error.strerror or str(error)
+    return f"{text}: {error.filename}" if error.filename else text
+
+
+def _write_summary(layout: OutputLayout, summary: dict[str, Any]) -> OSError | None:
+    """Write summary.json; the error when it cannot be written (a full disk)."""
+    from tracker.core.files import write_json_atomic
+
+    try:
+        write_json_atomic(layout.summary, summary)
+    except OSError as error:
+        return error
+    return None
+
+
+def _raise_output_failure(layout: OutputLayout, failure: OSError | None, summary_error: OSError | None) -> None:
+    """One error line (exit 1) when an output or summary.json could not be written."""
+    if failure is None and summary_error is None:
+        return
+    message = f"cannot write the outputs in {layout.out_dir}: {os_error_text(failure)}" if failure else ""
+    if summary_error is not None:
+        message += "; " if message else ""
+        message += f"cannot write {layout.summary.name}: {os_error_text(summary_error)}"
+    elif failure is not None:
+        message += f" (outputs kept up to the last frame written; how the run ended: {layout.summary.name})"
+    raise UserError(message, exit_code=1)
+
+
 def run(args: argparse.Namespace) -> int:
     from tracker.config import load_settings, settings_as_dict
     from tracker.outputs.layout import OutputLayout
@@ -168,9 +198,12 @@ def run(args: argparse.Namespace) -> int:
     _check_live_outputs(args)
     layout = OutputLayout(args.output)
     _check_output_dir(layout, args.overwrite)
+    if settings.output.video:
+        from tracker.outputs.encoders import check_codec
+
+        check_codec(settings.output.codec, settings.output.fps or 25.0)  # before the model loads
 
     from tracker.builder import build_pipeline
-    from tracker.core.files import write_json_atomic
     from tracker.interrupts import STOP
     from tracker.outputs.assemble import build_outputs
     from tracker.outputs.earlier_run import EarlierRun
@@ -194,9 +227,13 @@ def run(args: argparse.Namespace) -> int:
             prepare=earlier.prepare,
         )
         started = time.time()
-        with STOP.installed():  # SIGINT/SIGTERM: finish the frame, close the outputs, exit 0
+        # SIGINT/SIGTERM: finish the frame, close the outputs, exit 0; from then on signals are only noted
+        with STOP.installed():
+            failure: OSError | None = None
             try:
                 stats = pipeline.run([*outputs.sinks, earlier], max_frames=args.max_frames, progress=not args.quiet)
+            except OSError as error:  # an output could not be written (a full disk)
+                failure = error
             finally:
                 summary = {
                     "source": {
@@ -210,17 +247,20 @@ def run(args: argparse.Namespace) -> int:
                     **pipeline.stats.as_dict(),
                     **({"counts": pipeline.counter.summary()} if pipeline.counter else {}),
                     **outputs.summary(),
+                    **({"error": os_error_text(failure)} if failure is not None else {}),
                     "config": settings_as_dict(settings),
                     "config_file": str(args.config) if args.config else None,
                     "platform": {"python": platform.python_version(), "machine": platform.machine()},
                 }
-                write_json_atomic(layout.summary, summary)
-    if args.gt is not None and earlier.frames_written:
-        _evaluate_into_summary(args.gt, layout, summary)
-    ended = "stopped by a signal after" if stats.stopped_by == "interrupt" else "processed"
-    print(
-        f"{ended} {stats.frames} frames at {summary['fps']} fps; "
-        f"{sum(summary['tracks_per_class'].values())} tracks -> {args.output}",
-        file=sys.stderr,
-    )
+                summary_error = _write_summary(layout, summary)
+                STOP.ignore_after_uninstall()  # the run is over: later signals must not break the exit
+            _raise_output_failure(layout, failure, summary_error)
+            if args.gt is not None and earlier.frames_written:
+                _evaluate_into_summary(args.gt, layout, summary)
+            ended = f"stopped by {stats.signal} after" if stats.stopped_by == "interrupt" else "processed"
+            print(
+                f"{ended} {stats.frames} frames at {summary['fps']} fps; "
+                f"{sum(summary['tracks_per_class'].values())} tracks -> {args.output}",
+                file=sys.stderr,
+            )
     return 0

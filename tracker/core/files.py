@@ -12,19 +12,28 @@ from pathlib import Path
 from typing import Any
 
 
-@contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """A fresh temporary path beside ``path`` (same suffix, ``.partial`` in its name) for a
-    writer that needs a file name; renamed over ``path`` (mode 0644) when the block ends,
-    removed if it raises."""
+def partial_path(path: Path) -> Path:
+    """A fresh empty file beside ``path`` (same suffix, ``.partial`` in its name)."""
     path = Path(path)
     handle, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".partial{path.suffix}", dir=path.parent)
     os.close(handle)
-    tmp = Path(name)
+    return Path(name)
+
+
+def commit_partial(tmp: Path, path: Path) -> None:
+    """Rename the finished ``tmp`` over ``path`` (mode 0644: mkstemp makes 0600)."""
+    tmp.chmod(0o644)
+    os.replace(tmp, path)
+
+
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """``partial_path(path)`` for a writer that needs a file name; renamed over ``path`` when
+    the block ends, removed if it raises."""
+    tmp = partial_path(path)
     try:
         yield tmp
-        tmp.chmod(0o644)  # mkstemp makes 0600
-        os.replace(tmp, path)
+        commit_partial(tmp, Path(path))
     finally:
         tmp.unlink(missing_ok=True)
 

@@ -1,5 +1,5 @@
-"""``events.jsonl``: the counting events of each frame, one JSON object per line, flushed
-after every frame that has any."""
+"""``events.jsonl``: the counting events of each frame, one JSON object per line, written
+through after every frame that has any (cut back to whole frames if a write fails)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from tracker.core.protocols import FrameResult
+from tracker.outputs.track_files import FrameLines
 
 
 class EventLogSink:
@@ -16,15 +17,13 @@ class EventLogSink:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._file = path.open("w")
+        self._file = FrameLines(path)
         self.events_written = 0
 
     def write(self, result: FrameResult) -> None:
         if result.events:
-            self._file.writelines(json.dumps(event) + "\n" for event in result.events)
-            self._file.flush()
+            self._file.append("".join(json.dumps(event) + "\n" for event in result.events))
             self.events_written += len(result.events)
 
     def close(self) -> None:
-        if not self._file.closed:
-            self._file.close()
+        self._file.close()

@@ -11,7 +11,13 @@ class OutputSettings(StrictSettings):
     """The ``output`` section."""
 
     video: bool = Field(True, description="write annotated.mp4")
-    codec: str = Field("mp4v", min_length=4, max_length=4, description="FourCC of the annotated video")
+    codec: str = Field(
+        "h264",
+        min_length=4,
+        max_length=4,
+        description="h264 (also avc1): H.264 through PyAV, plays in browsers; "
+        "or an OpenCV FourCC such as mp4v (the fallback)",
+    )
     trail: int = Field(20, ge=0, le=10_000, description="points in each track's drawn trail")
     fps: float | None = Field(None, ge=1, le=1000, description="frame rate of the output (default: the source's)")
     rotate_minutes: float | None = Field(

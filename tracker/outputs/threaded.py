@@ -1,6 +1,6 @@
 """Runs a slow sink (video encoding) on its own thread, so the frame loop goes on while
-it writes. OpenCV releases the GIL while it encodes, so this overlaps with detection and
-tracking even on CPython."""
+it writes. PyAV (H.264) and OpenCV (mp4v) release the GIL while they encode, so this overlaps
+with detection and tracking even on CPython."""
 
 from __future__ import annotations
 
@@ -27,16 +27,20 @@ class ThreadedSink:
         self._queue: queue.Queue[FrameResult | None] = queue.Queue(maxsize=max_queued)
         self._error: BaseException | None = None
         self._failed = False  # after an error, later results are dropped
+        self._drained = threading.Event()  # set when the thread has ended
         self._thread = threading.Thread(target=self._drain, name=f"{type(inner).__name__}-writer", daemon=True)
         self._thread.start()
 
     def _drain(self) -> None:
-        while (result := self._queue.get()) is not _STOP:
-            if not self._failed:
-                try:
-                    self.inner.write(result)
-                except BaseException as error:  # handed to the loop's thread
-                    self._error, self._failed = error, True
+        try:
+            while (result := self._queue.get()) is not _STOP:
+                if not self._failed:
+                    try:
+                        self.inner.write(result)
+                    except BaseException as error:  # handed to the loop's thread
+                        self._error, self._failed = error, True
+        finally:
+            self._drained.set()
 
     def _raise_pending(self) -> None:
         if self._error is not None:
@@ -48,10 +52,22 @@ class ThreadedSink:
         self._queue.put(result)
 
     def close(self) -> None:
-        if self._thread.is_alive():
-            self._queue.put(_STOP)
-            self._thread.join()
+        """Drain the queue and close ``inner``. A ``KeyboardInterrupt`` meanwhile does not cut
+        this short (closing ``inner`` under its thread would corrupt the file): it is raised
+        again once ``inner`` is closed."""
+        interrupted: KeyboardInterrupt | None = None
+        stop_sent = False
+        while not self._drained.is_set():  # not Thread.join: on 3.11 an interrupted join forgets the thread
+            try:
+                if not stop_sent:
+                    self._queue.put(_STOP)
+                    stop_sent = True
+                self._drained.wait()
+            except KeyboardInterrupt as interrupt:
+                interrupted = interrupt
         try:
             self._raise_pending()
         finally:
             self.inner.close()
+        if interrupted is not None:
+            raise interrupted

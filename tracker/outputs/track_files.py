@@ -1,14 +1,39 @@
-"""Per-frame track files, flushed after every frame so an interrupted run keeps its rows."""
+"""Per-frame track files, written through after every frame so an interrupted run keeps its
+rows, and cut back to the last whole frame when a write fails (a full disk)."""
 
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
-from typing import TextIO
 
 from tracker.core.mot import format_rows
 from tracker.core.protocols import FrameResult
 from tracker.timing import iso_time
+
+
+class FrameLines:
+    """A UTF-8 text file written one frame's lines at a time, unbuffered. When a write fails,
+    the file is cut back to the end of the last whole frame before the error goes on, so it
+    never ends in a half-written line."""
+
+    def __init__(self, path: Path) -> None:
+        self._file = path.open("wb", buffering=0)
+        self._size = 0  # bytes of whole frames
+
+    def append(self, text: str) -> None:
+        data = memoryview(text.encode())
+        try:
+            while data:
+                data = data[self._file.write(data) or 0 :]
+        except OSError:
+            self._file.truncate(self._size)
+            self._file.seek(self._size)
+            raise
+        self._size = self._file.tell()
+
+    def close(self) -> None:
+        self._file.close()
 
 
 class _LineSink:
@@ -16,11 +41,10 @@ class _LineSink:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._file: TextIO = path.open("w", newline="")
+        self._file = FrameLines(path)
 
     def close(self) -> None:
-        if not self._file.closed:
-            self._file.close()
+        self._file.close()
 
 
 class MOTSink(_LineSink):
@@ -28,8 +52,7 @@ class MOTSink(_LineSink):
 
     def write(self, result: FrameResult) -> None:
         tracks = result.tracks
-        self._file.writelines(format_rows(result.frame.index + 1, tracks.ids, tracks.xyxy, tracks.scores))
-        self._file.flush()
+        self._file.append("".join(format_rows(result.frame.index + 1, tracks.ids, tracks.xyxy, tracks.scores)))
 
 
 CSV_COLUMNS = ("frame", "time_s", "id", "class", "x1", "y1", "x2", "y2", "score", "source", "wall_time")
@@ -42,8 +65,15 @@ class CSVSink(_LineSink):
     def __init__(self, path: Path, class_names: tuple[str, ...]) -> None:
         super().__init__(path)
         self.class_names = class_names
-        self._writer = csv.writer(self._file)
+        self._rows = io.StringIO(newline="")  # one frame's rows, then appended to the file
+        self._writer = csv.writer(self._rows)
         self._writer.writerow(CSV_COLUMNS)
+        self._append_rows()
+
+    def _append_rows(self) -> None:
+        self._file.append(self._rows.getvalue())
+        self._rows.seek(0)
+        self._rows.truncate()
 
     def write(self, result: FrameResult) -> None:
         frame, tracks = result.frame, result.tracks
@@ -65,4 +95,4 @@ class CSVSink(_LineSink):
                     wall_time,
                 )
             )
-        self._file.flush()
+        self._append_rows()

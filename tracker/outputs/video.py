@@ -1,30 +1,31 @@
-"""Annotated video writer: encodes under a temporary name, renamed into place when closed,
-so an interrupted run leaves a playable file and never a half-written one under the final name."""
+"""Annotated video writer: encodes under a temporary ``.partial`` name, renamed into place when
+it is finished, so the final name only ever holds a playable file. An encoder that fails
+(a full disk) leaves its file under the ``.partial`` name."""
 
 from __future__ import annotations
 
-from contextlib import ExitStack
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from tracker.core.errors import UserError
-from tracker.core.files import atomic_path
+from tracker.core.files import commit_partial, partial_path
 from tracker.core.protocols import FrameResult
+from tracker.outputs.encoders import Encoder, open_encoder
 
 
 class VideoSink:
-    """Writes each frame's annotated image."""
+    """Writes each frame's annotated image with ``codec`` (see ``tracker.outputs.encoders``)."""
 
     wants_image = True
 
-    def __init__(self, path: Path, fps: float, codec: str = "mp4v") -> None:
+    def __init__(self, path: Path, fps: float, codec: str = "h264") -> None:
         self.path = path
         self.fps = fps
         self.codec = codec
-        self._writer: cv2.VideoWriter | None = None
-        self._rename = ExitStack()  # holds the atomic_path the writer encodes into
+        self._encoder: Encoder | None = None
+        self._partial: Path | None = None
+        self._size = (0, 0)  # of the first frame: later frames are scaled to it
         self.frames_written = 0
 
     def write(self, result: FrameResult) -> None:
@@ -32,25 +33,26 @@ class VideoSink:
         self._write_image(result.annotated)
 
     def _write_image(self, image: np.ndarray) -> None:
-        if self._writer is None:
+        if self._encoder is None:
             self._open(image.shape[1], image.shape[0])
-        if (image.shape[1], image.shape[0]) != self._size:
+        assert self._encoder is not None
+        if (image.shape[1], image.shape[0]) != self._size:  # a live stream changed resolution
             image = cv2.resize(image, self._size)
-        assert self._writer is not None
-        self._writer.write(image)
+        self._encoder.write(image)
         self.frames_written += 1
 
     def _open(self, width: int, height: int) -> None:
-        with ExitStack() as stack:  # removes the temporary file if the writer does not open
-            partial = stack.enter_context(atomic_path(self.path))
-            writer = cv2.VideoWriter(str(partial), cv2.VideoWriter.fourcc(*self.codec), self.fps, (width, height))
-            if not writer.isOpened():
-                raise UserError(f"cannot write video {self.path} with codec '{self.codec}'")
-            self._rename = stack.pop_all()
-        self._writer, self._size = writer, (width, height)
+        partial = partial_path(self.path)
+        try:
+            self._encoder = open_encoder(partial, self.codec, self.fps, width, height)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        self._partial, self._size = partial, (width, height)
 
     def close(self) -> None:
-        if self._writer is not None:
-            self._writer.release()
-            self._writer = None
-            self._rename.close()
+        """Finish the file and rename it into place; if finishing fails, it keeps its ``.partial`` name."""
+        if self._encoder is not None and self._partial is not None:
+            encoder, self._encoder = self._encoder, None
+            encoder.close()
+            commit_partial(self._partial, self.path)
