@@ -181,7 +181,7 @@ class Pipeline:
 
     def run(self, sinks: Sequence[FrameSink], *, max_frames: int | None = None, progress: bool = True) -> RunStats:
         """Process the whole source into ``sinks``. Ctrl-C or SIGTERM stops after the current
-        frame; on any exit the held frames are written (unless an output failed) and every sink
+        frame; on any exit the held frames are written (unless writing an output failed) and every sink
         is closed, with further signals held off (``STOP.hold()``), so each output is valid and
         all end on the same frame. The first error is raised after the sinks are closed."""
         stats = self.stats
@@ -195,7 +195,9 @@ class Pipeline:
         except BaseException as error:
             stats.stopped_by, failure = "error", error
         STOP.hold()
-        closing_error = self._close_outputs(sinks, flush=failure is None)
+        # held frames are written unless an output itself failed (a full disk): a failing source
+        # or detector loses nothing already tracked
+        closing_error = self._close_outputs(sinks, flush=not isinstance(failure, OSError))
         stats.wall_s = time.perf_counter() - self._started
         if failure is None and closing_error is not None:
             stats.stopped_by, failure = "error", closing_error
