@@ -37,7 +37,13 @@ def build_pipeline(
         opened, detector, tracker, settings.pipeline, counter=counter, max_disappeared=settings.tracker.max_disappeared
     )
     if draw:
+        output = settings.output
         pipeline.annotators = standard_annotators(
-            detector.class_names, settings.output.trail, settings.counting, pipeline.fps
+            detector.class_names,
+            output.trail,
+            settings.counting,
+            pipeline.fps,
+            tuple(output.labels),
+            output.line_width,
         )
     return pipeline

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from tracker.core.settings import StrictSettings
@@ -13,6 +15,16 @@ class OutputSettings(StrictSettings):
     video: bool = Field(True, description="write annotated.mp4")
     codec: str = Field("mp4v", min_length=4, max_length=4, description="FourCC of the annotated video")
     trail: int = Field(20, ge=0, le=10_000, description="points in each track's drawn trail")
+    labels: list[Literal["id", "class", "score"]] = Field(
+        ["id", "class"], description="what each box's tag shows: any of id, class, score ([] for none)"
+    )
+    line_width: int | None = Field(
+        None,
+        ge=1,
+        le=50,
+        description="pixels of the tracker's box lines (detections: twice that); labels scale with it "
+        "(default: 1 per 480 pixels of the frame's shorter side)",
+    )
     fps: float | None = Field(None, ge=1, le=1000, description="frame rate of the output (default: the source's)")
     rotate_minutes: float | None = Field(
         None,
