@@ -11,13 +11,12 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from tqdm import tqdm
-
 from tracker.core.protocols import Detector, FrameResult, FrameSink, FrameSource, Tracker
 from tracker.core.types import Detections, Frame, Tracks
 from tracker.counting import LineZoneCounter
 from tracker.interrupts import STOP
 from tracker.outputs.annotators import Annotator
+from tracker.progress import progress_bar
 from tracker.scheduler import DetectionScheduler, PipelineSettings
 from tracker.smoothing import FixedLagSmoother, SmoothedFrame
 from tracker.timing import StageTimer
@@ -199,9 +198,8 @@ class Pipeline:
                 for sink in reversed(sinks):
                     closing.callback(sink.close)
                 closing.callback(lambda: write(self.finish()))  # held frames first, then close
-                bar = closing.enter_context(
-                    tqdm(total=total, unit="frame", disable=not progress, dynamic_ncols=True, desc="tracking")
-                )
+                bar = progress_bar(total, progress)
+                closing.callback(bar.close)
                 while True:
                     with timer.stage("read"):
                         frame = next(frames, None)

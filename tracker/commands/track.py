@@ -6,6 +6,7 @@ import argparse
 import platform
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,7 +14,9 @@ from typing import TYPE_CHECKING, Any
 from tracker.core.errors import UserError
 
 if TYPE_CHECKING:
+    from tracker.config import Settings
     from tracker.outputs.layout import OutputLayout
+    from tracker.pipeline import Pipeline
 
 EPILOG = """\
 sources: a video file, a folder of images (read in name order, e.g. MOTChallenge img1/),
@@ -27,12 +30,16 @@ every config setting and its default (override any with --set SECTION.KEY=VALUE)
 
 
 class SettingsHelp(argparse.RawDescriptionHelpFormatter):
-    """Lists every setting under the options; built only when help is asked for."""
+    """Lists every setting under the options; built only when the full help (which ends with the
+    epilog) is asked for, not for the usage line of an error."""
 
     def format_help(self) -> str:
+        text = super().format_help()
+        if not text.rstrip().endswith(EPILOG.rstrip().rsplit("\n", 1)[-1]):
+            return text
         from tracker.config import describe_settings
 
-        return super().format_help() + describe_settings() + "\n"
+        return text + describe_settings() + "\n"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -45,7 +52,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=SettingsHelp,
     )
     parser.add_argument("source", metavar="SOURCE", help="video file, image folder, webcam index or stream URL")
-    parser.add_argument("-o", "--output", metavar="DIR", required=True, type=Path, help="folder for the outputs")
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="DIR",
+        type=Path,
+        help="folder for the outputs (default: runs/track/<source name>, numbered -2, -3... when taken)",
+    )
     parser.add_argument(
         "-c",
         "--config",
@@ -69,6 +82,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--min-score", type=float, metavar="X", help="drop detections scoring below X")
     parser.add_argument("--det-file", type=Path, metavar="PATH", help="motfile detector: det.txt to read")
+    parser.add_argument(
+        "--classes", type=_names, metavar="A,B", help="keep only these classes, e.g. person,car (detector.classes)"
+    )
+    parser.add_argument(
+        "--labels",
+        type=_names,
+        metavar="FIELDS",
+        help="what each box's tag shows: any of id,class,score (output.labels; default id,class)",
+    )
+    parser.add_argument(
+        "--line-width",
+        type=int,
+        metavar="PX",
+        help="box line width in pixels; labels scale with it (output.line_width; default: scaled to the frame)",
+    )
+    parser.add_argument(
+        "--realtime",
+        action="store_true",
+        help="read a file or folder at its frame rate, as a camera would deliver it (live sources already are)",
+    )
     parser.add_argument("--no-video", action="store_true", help="do not write annotated.mp4")
     parser.add_argument(
         "--set",
@@ -93,8 +126,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--display", action="store_true", help="show the annotated frames in a window (needs a GUI)")
     parser.add_argument("--max-frames", type=int, metavar="N", help="stop after N frames")
     parser.add_argument("--overwrite", action="store_true", help="replace the outputs of an earlier run in DIR")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no start-up messages and no progress")
     parser.set_defaults(run=run)
+
+
+def _names(text: str) -> list[str]:
+    """``"person, car"`` -> ``["person", "car"]`` (an empty text: none)."""
+    return [name.strip() for name in text.split(",") if name.strip()]
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -107,6 +145,9 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         ("pipeline.detect_every", args.detect_every),
         ("detector.min_score", args.min_score),
         ("detector.det_file", str(args.det_file) if args.det_file else None),
+        ("detector.classes", args.classes),
+        ("output.labels", args.labels),
+        ("output.line_width", args.line_width),
     ):
         if value is not None:
             overrides[key] = value
@@ -148,6 +189,52 @@ def _check_live_outputs(args: argparse.Namespace) -> None:
         raise UserError(reason)
 
 
+def _output_dir(args: argparse.Namespace) -> Path:
+    """``-o``, else ``runs/track/<source name>`` (numbered when taken)."""
+    from tracker.outputs.layout import default_run_dir
+
+    return args.output if args.output is not None else default_run_dir("track", args.source)
+
+
+def _say(args: argparse.Namespace, text: str) -> None:
+    """A start-up message on stderr (not with ``-q``)."""
+    if not args.quiet:
+        print(text, file=sys.stderr, flush=True)
+
+
+def _build(args: argparse.Namespace, settings: Settings) -> Pipeline:
+    """Open the source first (a missing or corrupt one fails at once), paced when ``--realtime``;
+    then load the detector and tracker, saying so when that takes more than half a second."""
+    from tracker.builder import build_pipeline
+    from tracker.capture import PacedSource, open_source
+
+    source = open_source(args.source, settings.live)
+    paced = args.realtime and not source.info.live
+    said = threading.Event()
+
+    def loading() -> None:
+        _say(args, f"loading detector '{settings.detector.name}' and tracker '{settings.tracker.name}'...")
+        said.set()
+
+    started = time.perf_counter()
+    notice = threading.Timer(0.5, loading)
+    notice.start()
+    try:
+        draw = settings.output.video or bool(args.serve) or args.display
+        pipeline = build_pipeline(settings, PacedSource(source) if paced else source, draw=draw)
+    except BaseException:
+        source.close()
+        raise
+    finally:
+        notice.cancel()
+        notice.join()
+    if said.is_set():
+        _say(args, f"loaded in {time.perf_counter() - started:.1f} s")
+    if paced:
+        _say(args, f"reading {source.info.name} at its {source.info.fps:g} fps (--realtime)")
+    return pipeline
+
+
 def _evaluate_into_summary(gt: Path, layout: OutputLayout, summary: dict[str, Any]) -> None:
     from tracker.core.files import write_json_atomic
     from tracker.evaluation import evaluate_sequence
@@ -172,17 +259,14 @@ def run(args: argparse.Namespace) -> int:
     if args.gt is not None and not args.gt.exists():
         raise UserError(f"ground truth not found: {args.gt}")
     _check_live_outputs(args)
-    layout = OutputLayout(args.output)
+    layout = OutputLayout(_output_dir(args))
     _check_output_dir(layout, args.overwrite)
 
-    from tracker.builder import build_pipeline
     from tracker.core.files import write_json_atomic
     from tracker.interrupts import STOP
     from tracker.outputs.assemble import build_outputs
 
-    with build_pipeline(
-        settings, args.source, draw=settings.output.video or bool(args.serve) or args.display
-    ) as pipeline:
+    with _build(args, settings) as pipeline:
         source = pipeline.source
         outputs = build_outputs(
             layout,
@@ -221,7 +305,7 @@ def run(args: argparse.Namespace) -> int:
     ended = "stopped by a signal after" if stats.stopped_by == "interrupt" else "processed"
     print(
         f"{ended} {stats.frames} frames at {summary['fps']} fps; "
-        f"{sum(summary['tracks_per_class'].values())} tracks -> {args.output}",
+        f"{sum(summary['tracks_per_class'].values())} tracks -> {layout.out_dir}",
         file=sys.stderr,
     )
     return 0

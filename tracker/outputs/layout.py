@@ -45,3 +45,27 @@ class OutputLayout:
         if plain.is_file():
             return [plain]
         return sorted(self.out_dir.glob("tracks.[0-9][0-9][0-9][0-9].txt"))
+
+
+def source_name(source: str) -> str:
+    """A folder-friendly name for a source: a file's stem, a MOTChallenge sequence's name for its
+    ``img1/``, ``camera0`` for webcam 0, a stream's host."""
+    if source.isdigit():
+        return f"camera{source}"
+    if "://" in source:
+        source = source.split("://", 1)[1].split("/", 1)[0].rsplit("@", 1)[-1]
+    else:
+        path = Path(source.rstrip("/\\"))
+        source = (path.parent.name if path.name == "img1" and path.parent.name else path.stem) or "source"
+    return re.sub(r"[^\w.-]+", "_", source).strip("._") or "source"
+
+
+def default_run_dir(command: str, source: str, root: Path = Path("runs")) -> Path:
+    """``runs/<command>/<source name>``, or the first of ``<source name>-2``, ``-3``, ... not
+    taken yet (as ``yolo`` numbers its runs)."""
+    base = root / command / source_name(source)
+    candidate, number = base, 1
+    while candidate.exists():
+        number += 1
+        candidate = base.with_name(f"{base.name}-{number}")
+    return candidate
