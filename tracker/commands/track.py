@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import platform
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -239,11 +238,8 @@ def _evaluate_into_summary(gt: Path, layout: OutputLayout, summary: dict[str, An
     from tracker.core.files import write_json_atomic
     from tracker.evaluation import evaluate_sequence
 
-    files = layout.mot_tracks()
-    with tempfile.TemporaryDirectory() as scratch:
-        joined = Path(scratch) / "tracks.txt"  # a rotated run's segments as one sequence
-        joined.write_text("".join(path.read_text() for path in files))
-        metrics = evaluate_sequence(gt, joined).metrics.to_dict()
+    with layout.joined_mot_tracks() as tracks:
+        metrics = evaluate_sequence(gt, tracks).metrics.to_dict()
     summary["evaluation"] = {"gt": str(gt), "rules": "MOT15 (TrackEval)", "metrics": metrics}
     write_json_atomic(layout.summary, summary)
     print("HOTA {HOTA:.3f}  MOTA {MOTA:.3f}  IDF1 {IDF1:.3f}  IDSW {IDSW}".format(**metrics), file=sys.stderr)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 TRACKS_MOT = "tracks.txt"
@@ -45,6 +48,19 @@ class OutputLayout:
         if plain.is_file():
             return [plain]
         return sorted(self.out_dir.glob("tracks.[0-9][0-9][0-9][0-9].txt"))
+
+    @contextmanager
+    def joined_mot_tracks(self) -> Iterator[Path]:
+        """The run's MOTChallenge tracks as one file, for an evaluation: ``tracks.txt``, or a
+        rotated run's segments joined in a temporary file (removed afterwards)."""
+        files = self.mot_tracks()
+        if len(files) == 1:
+            yield files[0]
+            return
+        with tempfile.TemporaryDirectory() as scratch:
+            joined = Path(scratch) / TRACKS_MOT
+            joined.write_text("".join(path.read_text() for path in files))
+            yield joined
 
 
 def source_name(source: str) -> str:
