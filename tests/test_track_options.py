@@ -44,7 +44,9 @@ def test_output_option_still_wins(tmp_path: Path, clip: Path) -> None:
     out = tmp_path / "mine"
     result = run_cli("track", str(clip), "-o", str(out), "--detector", "motion", "--no-video", "-q")
     assert result.returncode == 0, result.stderr
-    assert (out / "summary.json").is_file() and not (REPO / "runs" / "track" / "street_cam").exists()
+    summary = json.loads((out / "summary.json").read_text())
+    assert {"tracks_per_class", "tracks_lived_1s_per_class", "track_length_median"} <= summary.keys()
+    assert not (REPO / "runs" / "track" / "street_cam").exists()
 
 
 def test_startup_and_progress_in_a_log_file(tmp_path: Path) -> None:
