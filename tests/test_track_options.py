@@ -4,6 +4,7 @@ progress messages fit for a log file, ``--classes``, ``--labels`` and ``--realti
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -117,3 +118,19 @@ def test_realtime_paces_a_file_at_its_frame_rate(tmp_path: Path, clip: Path) -> 
         walls.append(json.loads((out / "summary.json").read_text())["wall_s"])
     assert 1.95 <= walls[0] <= 2.6, walls
     assert walls[1] < 1.0, walls  # without it, as fast as it decodes
+
+
+def test_bad_codec_fails_before_the_model_loads(tmp_path: Path, clip: Path) -> None:
+    out = tmp_path / "out"
+    result = run_cli("track", str(clip), "-o", str(out), "--set", "output.codec=ABCD")
+    assert_one_line_error(result, "output.codec", "ABCD")  # no "loading detector" line: it never started
+    assert not out.exists()
+
+
+def test_busy_port_fails_before_the_model_loads(tmp_path: Path, clip: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run_cli("track", str(clip), "-o", str(tmp_path / "out"), "--serve", str(port))
+    assert_one_line_error(result, f"cannot listen on 127.0.0.1:{port}")

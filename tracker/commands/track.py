@@ -180,10 +180,10 @@ def _clear_output_dir(layout: OutputLayout) -> None:
 
 def _check_live_outputs(args: argparse.Namespace) -> None:
     """Fail before any work when --serve or --display cannot work."""
-    from tracker.outputs.live_view import gui_available, parse_host_port
+    from tracker.outputs.live_view import check_can_listen, gui_available, parse_host_port
 
     if args.serve is not None:
-        parse_host_port(args.serve)
+        check_can_listen(*parse_host_port(args.serve))
     if args.display and (reason := gui_available()):
         raise UserError(reason)
 
@@ -234,6 +234,14 @@ def _build(args: argparse.Namespace, settings: Settings) -> Pipeline:
     return pipeline
 
 
+def _check_video(settings: Settings) -> None:
+    """Fail before any work when the annotated video's codec cannot be written."""
+    from tracker.outputs.video import check_codec
+
+    if settings.output.video:
+        check_codec(settings.output.codec)
+
+
 def _evaluate_into_summary(gt: Path, layout: OutputLayout, summary: dict[str, Any]) -> None:
     from tracker.core.files import write_json_atomic
     from tracker.evaluation import evaluate_sequence
@@ -255,6 +263,7 @@ def run(args: argparse.Namespace) -> int:
     if args.gt is not None and not args.gt.exists():
         raise UserError(f"ground truth not found: {args.gt}")
     _check_live_outputs(args)
+    _check_video(settings)
     layout = OutputLayout(_output_dir(args))
     _check_output_dir(layout, args.overwrite)
 

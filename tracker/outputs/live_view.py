@@ -4,6 +4,7 @@ current counts and fps) and ``--display`` (an OpenCV window)."""
 from __future__ import annotations
 
 import os
+import socket
 import sys
 import time
 from collections import deque
@@ -59,6 +60,16 @@ def parse_host_port(text: str) -> tuple[str, int]:
     if not port.isdigit() or not 0 <= int(port) < 65536:
         raise UserError(f"--serve: expected HOST:PORT or PORT, got '{text}'")
     return host.strip("[]"), int(port)
+
+
+def check_can_listen(host: str, port: int) -> None:
+    """Fail at once (not after the model has loaded) when ``host:port`` cannot be listened on."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the live view's server does
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise UserError(f"--serve: cannot listen on {host}:{port}: {error.strerror}") from None
 
 
 class FpsMeter:
