@@ -134,3 +134,14 @@ def test_busy_port_fails_before_the_model_loads(tmp_path: Path, clip: Path) -> N
         port = busy.getsockname()[1]
         result = run_cli("track", str(clip), "-o", str(tmp_path / "out"), "--serve", str(port))
     assert_one_line_error(result, f"cannot listen on 127.0.0.1:{port}")
+
+
+def test_grid_saves_the_first_frame_with_pixel_coordinates(tmp_path: Path, clip: Path) -> None:
+    png = tmp_path / "grid.png"
+    result = run_cli("track", str(clip), "--grid", str(png))
+    assert result.returncode == 0, result.stderr
+    assert "loading" not in result.stderr and not (tmp_path / "runs").exists()  # no model, no run
+    grid, first = cv2.imread(str(png)), np.zeros((48, 64, 3), np.uint8)
+    assert grid.shape == first.shape
+    assert (grid[20:, 50] == (0, 255, 0)).all()  # the line at x=50, below its label
+    assert (grid[30:, 10] == first[30:, 10]).all()  # off the lines and labels: the frame itself

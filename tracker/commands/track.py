@@ -123,6 +123,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="live view in a browser at http://HOST:PORT/ (annotated stream, counts, fps); PORT alone binds 127.0.0.1",
     )
     parser.add_argument("--display", action="store_true", help="show the annotated frames in a window (needs a GUI)")
+    parser.add_argument(
+        "--grid",
+        type=Path,
+        metavar="PNG",
+        help="only save the first frame with a pixel grid to PNG (to read counting-line coordinates off) and exit",
+    )
     parser.add_argument("--max-frames", type=int, metavar="N", help="stop after N frames")
     parser.add_argument("--overwrite", action="store_true", help="replace the outputs of an earlier run in DIR")
     parser.add_argument("-q", "--quiet", action="store_true", help="no start-up messages and no progress")
@@ -234,6 +240,24 @@ def _build(args: argparse.Namespace, settings: Settings) -> Pipeline:
     return pipeline
 
 
+def _write_grid(args: argparse.Namespace, settings: Settings) -> int:
+    """``--grid PNG``: the source's first frame with a pixel grid (a line every 50 pixels, 100
+    on frames over 1000 wide), no detector loaded."""
+    import cv2
+
+    from tracker.capture import open_source
+    from tracker.outputs.annotators import pixel_grid
+
+    with open_source(args.source, settings.live) as source:
+        frame = next(iter(source))
+    height, width = frame.image.shape[:2]
+    step = 100 if width > 1000 else 50
+    if not args.grid.parent.is_dir() or not cv2.imwrite(str(args.grid), pixel_grid(frame.image, step)):
+        raise UserError(f"--grid: cannot write {args.grid} (an existing folder and a .png or .jpg name?)")
+    print(f"{args.grid}: first frame of {source.info.name}, {width}x{height}, grid every {step} px", file=sys.stderr)
+    return 0
+
+
 def _check_video(settings: Settings) -> None:
     """Fail before any work when the annotated video's codec cannot be written."""
     from tracker.outputs.video import check_codec
@@ -260,6 +284,8 @@ def run(args: argparse.Namespace) -> int:
     if args.max_frames is not None and args.max_frames < 1:
         raise UserError("--max-frames must be at least 1")
     settings = load_settings(args.config, _overrides(args))
+    if args.grid is not None:
+        return _write_grid(args, settings)
     if args.gt is not None and not args.gt.exists():
         raise UserError(f"ground truth not found: {args.gt}")
     _check_live_outputs(args)

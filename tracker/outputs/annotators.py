@@ -220,6 +220,23 @@ class StatusAnnotator:
         cv2.putText(image, status, (6, 16), FONT, 0.5, (255, 255, 255), 1, cv2.LINE_AA)
 
 
+GRID_COLOUR = (0, 255, 0)
+
+
+def pixel_grid(image: np.ndarray, step: int) -> np.ndarray:
+    """A copy of ``image`` with a line every ``step`` pixels, labelled with its x (along the top)
+    or y (down the left): read counting-line and zone coordinates off a camera's first frame."""
+    grid = image.copy()
+    height, width = grid.shape[:2]
+    for x in range(step, width, step):
+        cv2.line(grid, (x, 0), (x, height - 1), GRID_COLOUR, 1)
+        _tag(grid, str(x), (x + 2, 14), GRID_COLOUR)
+    for y in range(step, height, step):
+        cv2.line(grid, (0, y), (width - 1, y), GRID_COLOUR, 1)
+        _tag(grid, str(y), (2, y - 2), GRID_COLOUR)
+    return grid
+
+
 def standard_annotators(
     class_names: tuple[str, ...],
     trail: int,
