@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import platform
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -209,31 +208,24 @@ def _say(args: argparse.Namespace, text: str) -> None:
 
 def _build(args: argparse.Namespace, settings: Settings) -> Pipeline:
     """Open the source first (a missing or corrupt one fails at once), paced when ``--realtime``;
-    then load the detector and tracker, saying so when that takes more than half a second."""
+    then load the detector and tracker, saying so (and how long it took) when the detector loads
+    a network, which takes seconds."""
     from tracker.builder import build_pipeline
     from tracker.capture import PacedSource, open_source
 
     source = open_source(args.source, settings.live)
     paced = args.realtime and not source.info.live
-    said = threading.Event()
-
-    def loading() -> None:
+    slow = settings.detector.slow_to_load
+    if slow:
         _say(args, f"loading detector '{settings.detector.name}' and tracker '{settings.tracker.name}'...")
-        said.set()
-
     started = time.perf_counter()
-    notice = threading.Timer(0.5, loading)
-    notice.start()
     try:
         draw = settings.output.video or bool(args.serve) or args.display
         pipeline = build_pipeline(settings, PacedSource(source) if paced else source, draw=draw)
     except BaseException:
         source.close()
         raise
-    finally:
-        notice.cancel()
-        notice.join()
-    if said.is_set():
+    if slow:
         _say(args, f"loaded in {time.perf_counter() - started:.1f} s")
     if paced:
         _say(args, f"reading {source.info.name} at its {source.info.fps:g} fps (--realtime)")

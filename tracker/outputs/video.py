@@ -3,8 +3,6 @@ so an interrupted run leaves a playable file and never a half-written one under 
 
 from __future__ import annotations
 
-import os
-import sys
 import tempfile
 from contextlib import ExitStack
 from pathlib import Path
@@ -15,6 +13,7 @@ import numpy as np
 from tracker.core.errors import UserError
 from tracker.core.files import atomic_path
 from tracker.core.protocols import FrameResult
+from tracker.core.quiet import quiet_stderr
 
 
 class VideoSink:
@@ -61,18 +60,10 @@ class VideoSink:
 
 def check_codec(codec: str) -> None:
     """Fail at once (not after the model has loaded) when OpenCV cannot encode ``codec``: open a
-    writer on a scratch file (before any other thread runs: OpenCV's own complaint, printed
-    straight to file descriptor 2, is kept off stderr meanwhile)."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        with tempfile.TemporaryDirectory() as scratch, open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 2)
-            writer = cv2.VideoWriter(str(Path(scratch) / "probe.mp4"), cv2.VideoWriter.fourcc(*codec), 25, (64, 48))
-            opened = writer.isOpened()
-            writer.release()
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
+    writer on a scratch file (OpenCV's own complaint kept off the terminal)."""
+    with tempfile.TemporaryDirectory() as scratch, quiet_stderr():
+        writer = cv2.VideoWriter(str(Path(scratch) / "probe.mp4"), cv2.VideoWriter.fourcc(*codec), 25, (64, 48))
+        opened = writer.isOpened()
+        writer.release()
     if not opened:
         raise UserError(f"output.codec: OpenCV cannot write '{codec}' videos here (mp4v works everywhere)")
