@@ -103,6 +103,8 @@ class MobileNetDetector:
 class MobileNetSettings(DetectorSettingsBase):
     """``mobilenet``: our MobileNetV2-CenterNet vehicle detector (car, motorcycle, truck)."""
 
+    slow_to_load = True
+
     name: Literal["mobilenet"] = "mobilenet"
     min_score: float = Field(0.3, ge=0, le=1, description="drop detections scoring below this")
     input_width: int = Field(320, ge=32, le=4096, description="network input width in pixels (trained at 320)")

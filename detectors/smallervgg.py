@@ -138,6 +138,8 @@ class SmallerVGGDetector:
 class SmallerVGGSettings(DetectorSettingsBase):
     """``smallervgg``: our SmallerVGG patch classifier over candidate regions."""
 
+    slow_to_load = True
+
     name: Literal["smallervgg"] = "smallervgg"
     min_score: float = Field(0.8, ge=0, le=1, description="drop detections scoring below this")
     input_width: int = Field(480, ge=32, le=4096, description="windows: frames are resized to this width first")

@@ -208,6 +208,8 @@ class SSDLiteDetector:
 class SSDLiteSettings(DetectorSettingsBase):
     """``ssdlite``: the pretrained SSDLite-MobileNetV2 person detector."""
 
+    slow_to_load = True
+
     name: Literal["ssdlite"] = "ssdlite"
     min_score: float = Field(
         0.1,

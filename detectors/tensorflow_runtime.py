@@ -11,27 +11,9 @@ other thread runs: their errors would vanish with it.
 from __future__ import annotations
 
 import os
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from types import ModuleType
 
-
-@contextmanager
-def quiet_stderr() -> Iterator[None]:
-    """Silence the process's file descriptor 2 (C++ logging included) inside the block, when the
-    process runs one thread; otherwise stderr stays as it is."""
-    if threading.active_count() > 1:
-        yield
-        return
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 2)
-            yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
+from tracker.core.quiet import quiet_stderr
 
 
 def import_tensorflow() -> ModuleType:

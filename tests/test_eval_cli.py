@@ -136,3 +136,21 @@ def test_huge_track_ids_score_as_their_renumbered_selves(tmp_path):
     assert metrics_of(huge_gt, pred, tmp_path / "c.json") == expected
     gt_itself = metrics_of(huge_gt, clip / "gt" / "gt.txt", tmp_path / "d.json")
     assert gt_itself["HOTA"] == gt_itself["IDF1"] == 1.0
+
+
+@pytest.mark.parametrize("rotated", [False, True])
+def test_pred_can_be_a_run_folder(tmp_path, capsys, rotated):
+    """``--pred runs/tud``: the run's tracks.txt, or its rotated segments joined."""
+    clip = shared_mot() / "TUD-Campus"
+    rows = (clip / "gt" / "gt.txt").read_text().splitlines(keepends=True)
+    run = tmp_path / "tud"
+    run.mkdir()
+    if rotated:
+        half = len(rows) // 2
+        (run / "tracks.0000.txt").write_text("".join(rows[:half]))
+        (run / "tracks.0001.txt").write_text("".join(rows[half:]))
+    else:
+        (run / "tracks.txt").write_text("".join(rows))
+    assert cli(["eval", "--gt", str(clip), "--pred", str(run), "--json"]) == 0
+    metrics = json.loads(capsys.readouterr().out)["combined"]
+    assert metrics["HOTA"] == pytest.approx(1.0) and metrics["IDSW"] == 0

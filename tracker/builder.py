@@ -32,9 +32,15 @@ def build_pipeline(
         raise
     max_age = settings.tracker.max_age_frames(opened.info.fps)
     counter = LineZoneCounter(settings.counting, detector.class_names, forget_after=max_age + 1)
-    pipeline = Pipeline(opened, detector, tracker, settings.pipeline, counter=counter, max_disappeared=max_age)
+    pipeline = Pipeline(opened, detector, tracker, settings.pipeline, counter=counter, max_age_frames=max_age)
     if draw:
+        output = settings.output
         pipeline.annotators = standard_annotators(
-            detector.class_names, settings.output.trail, settings.counting, pipeline.fps
+            detector.class_names,
+            output.trail,
+            settings.counting,
+            pipeline.fps,
+            tuple(output.labels),
+            output.line_width,
         )
     return pipeline

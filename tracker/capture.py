@@ -23,7 +23,7 @@ from pydantic import Field
 
 from tracker.core.errors import UserError
 from tracker.core.mot import read_seqinfo
-from tracker.core.protocols import SourceInfo
+from tracker.core.protocols import FrameSource, SourceInfo
 from tracker.core.settings import StrictSettings
 from tracker.core.types import Frame
 
@@ -350,6 +350,36 @@ class ImageFolderSource(BaseSource):
             if image is None:
                 raise UserError(f"cannot read image: {path}")
             yield Frame(index, index / self.info.fps, image)
+
+
+class PacedSource(BaseSource):
+    """A file or folder source handed out at its own frame rate, not as fast as it decodes
+    (``--realtime``: a rehearsal of a live camera): frame ``k`` comes no sooner than its
+    ``time_s`` after the first one."""
+
+    def __init__(self, source: FrameSource) -> None:
+        self.source = source
+        self.info = source.info
+
+    def __iter__(self) -> Iterator[Frame]:
+        start: float | None = None
+        for frame in self.source:
+            if start is None:
+                start = time.perf_counter() - frame.time_s
+            wait = start + frame.time_s - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+            yield frame
+
+    @property
+    def end_reason(self) -> str | None:
+        return self.source.end_reason
+
+    def close(self) -> None:
+        self.source.close()
+
+    def stats(self) -> dict[str, Any]:
+        return self.source.stats()
 
 
 def _seqinfo_fps(folder: Path) -> float | None:

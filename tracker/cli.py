@@ -8,6 +8,7 @@ so that ``--help`` stays instant.
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import os
 import sys
@@ -34,10 +35,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _unknown_option_error(parser: argparse.ArgumentParser, args: argparse.Namespace, extras: list[str]) -> None:
+    """Stop with the sub-command's usage (not the top level's) and a "did you mean" per unknown option."""
+    command_parser = next(
+        (action.choices[args.command] for action in parser._actions if isinstance(action, argparse._SubParsersAction)),
+        parser,
+    )
+    known = list(command_parser._option_string_actions)
+    hints = []
+    for extra in extras:
+        close = difflib.get_close_matches(extra.split("=", 1)[0], known, n=1) if extra.startswith("-") else []
+        hints.append(f"{extra} (did you mean {close[0]}?)" if close else extra)
+    command_parser.error(f"unrecognized arguments: {' '.join(hints)}")
+
+
 def main(argv: list[str] | None = None) -> int:
     for name, value in QUIET_LIBRARIES.items():
         os.environ.setdefault(name, value)
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        _unknown_option_error(parser, args, extras)
     try:
         return int(args.run(args) or 0)
     except UserError as error:

@@ -4,41 +4,100 @@ to the outputs. It knows its parts only through their protocols (``tracker.core.
 
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from tqdm import tqdm
-
 from tracker.core.protocols import Detector, FrameResult, FrameSink, FrameSource, Tracker
 from tracker.core.types import Detections, Frame, Tracks
 from tracker.counting import LineZoneCounter
 from tracker.interrupts import STOP, signal_name
 from tracker.outputs.annotators import Annotator
+from tracker.progress import progress_bar
 from tracker.scheduler import DetectionScheduler, PipelineSettings
 from tracker.smoothing import FixedLagSmoother, SmoothedFrame
 from tracker.timing import StageTimer
 
 
-class TrackTally:
-    """Distinct public ids per class, in memory that does not grow with the run's length: an id
-    is remembered only while it may still show up again (``horizon`` frames after it was last
-    seen: the tracker's patience plus the output lag)."""
+class LengthHistogram:
+    """Counts of track lengths in frames, in memory that does not grow with the run: exact up to
+    ``EXACT`` frames, then in bins 1% wide (under 2,000 bins up to a billion frames)."""
 
-    def __init__(self, horizon: int) -> None:
+    EXACT = 256
+    RATIO = 1.01
+
+    def __init__(self) -> None:
+        self.counts: Counter[int] = Counter()
+
+    def bin_of(self, length: int) -> int:
+        if length <= self.EXACT:
+            return length
+        return self.EXACT + math.ceil(math.log(length / self.EXACT) / math.log(self.RATIO))
+
+    def value_of(self, bin_: int) -> float:
+        return bin_ if bin_ <= self.EXACT else self.EXACT * self.RATIO ** (bin_ - self.EXACT)
+
+    def add(self, length: int) -> None:
+        self.counts[self.bin_of(length)] += 1
+
+    def median(self, extra: Counter[int] | None = None) -> float | None:
+        """The median length (of these lengths plus the ``extra`` bin counts); None when empty."""
+        counts = self.counts + (extra or Counter())
+        total = sum(counts.values())
+        middle = sorted({(total - 1) // 2, total // 2})  # 0-based positions of the middle length(s)
+        values, seen = [], 0
+        for bin_ in sorted(counts):
+            seen += counts[bin_]
+            while middle and seen > middle[0]:
+                values.append(self.value_of(bin_))
+                middle.pop(0)
+        return sum(values) / len(values) if total else None
+
+
+class TrackTally:
+    """Distinct public ids per class, those that lived at least a second per class, and the
+    median track length (first to last frame shown), in memory that does not grow with the
+    run's length: an id is remembered only while it may still show up again (``horizon`` frames
+    after it was last seen: the tracker's patience plus the output lag), then its length goes
+    into a ``LengthHistogram``."""
+
+    def __init__(self, horizon: int, fps: float = 25.0) -> None:
         self.horizon = horizon
+        self.fps = fps
         self.per_class: Counter[str] = Counter()
-        self._last_seen: dict[int, int] = {}
+        self.lived_1s: Counter[str] = Counter()
+        self.lengths = LengthHistogram()
+        self._open: dict[int, tuple[int, int, str]] = {}  # id -> first frame, last frame, class
 
     def add(self, frame_index: int, tracks: Tracks, class_names: Sequence[str]) -> None:
         for track_id, class_id in zip(tracks.ids.tolist(), tracks.class_ids.tolist()):
-            if track_id not in self._last_seen:
-                self.per_class[class_names[class_id]] += 1
-            self._last_seen[track_id] = frame_index
+            first, _, name = self._open.get(track_id) or (frame_index, frame_index, class_names[class_id])
+            if first == frame_index:
+                self.per_class[name] += 1
+            self._open[track_id] = (first, frame_index, name)
         if frame_index % 64 == 0:
-            self._last_seen = {k: seen for k, seen in self._last_seen.items() if frame_index - seen <= self.horizon}
+            for track_id in [k for k, (_, last, _) in self._open.items() if frame_index - last > self.horizon]:
+                first, last, name = self._open.pop(track_id)
+                self.lengths.add(last - first + 1)
+                self.lived_1s[name] += last - first + 1 >= self.fps
+
+    def summary(self) -> dict[str, Any]:
+        """The tallies for ``summary.json``, the tracks still open included (left open)."""
+        lived, extra = Counter(self.lived_1s), Counter[int]()
+        for first, last, name in self._open.values():
+            lived[name] += last - first + 1 >= self.fps
+            extra[self.lengths.bin_of(last - first + 1)] += 1
+        median = self.lengths.median(extra)
+        return {
+            "tracks_per_class": dict(sorted(self.per_class.items())),
+            "tracks_lived_1s_per_class": {name: lived[name] for name in sorted(self.per_class)},
+            "track_length_median": None
+            if median is None
+            else {"frames": round(median, 1), "seconds": round(median / self.fps, 2)},
+        }
 
 
 @dataclass
@@ -63,7 +122,7 @@ class RunStats:
             "detector_calls": self.detector_calls,
             "detected_fraction": round(self.detector_calls / self.frames, 4) if self.frames else None,
             "detector_calls_by_reason": dict(self.detect_reasons),
-            "tracks_per_class": dict(sorted(self.tracks.per_class.items())),
+            **self.tracks.summary(),
             "stopped_by": self.stopped_by,
             "signal": self.signal,
         }
@@ -87,14 +146,14 @@ class Pipeline:
         *,
         counter: LineZoneCounter | None = None,
         annotators: Sequence[Annotator] = (),
-        max_disappeared: int = 30,
+        max_age_frames: int = 30,
     ) -> None:
         self.source = source
         self.detector = detector
         self.tracker = tracker
         self.counter = counter if counter is not None and counter.enabled else None
         self.annotators = list(annotators)
-        self.stats = RunStats(tracks=TrackTally(horizon=max_disappeared + settings.lag_frames + 1))
+        self.stats = RunStats(tracks=TrackTally(max_age_frames + settings.lag_frames + 1, source.info.fps))
         self._scheduler = DetectionScheduler(settings, source.info.fps)
         self._smoother = FixedLagSmoother(settings.lag_frames)
         self._pending: SmoothedFrame | None = None
@@ -216,7 +275,8 @@ class Pipeline:
         info = self.source.info
         total = info.frame_count if max_frames is None else min(max_frames, info.frame_count or max_frames)
         frames = iter(self.source)
-        with tqdm(total=total, unit="frame", disable=not progress, dynamic_ncols=True, desc="tracking") as bar:
+        bar = progress_bar(total, progress)
+        try:
             while True:
                 with stats.timer.stage("read"):
                     frame = next(frames, None)
@@ -232,6 +292,8 @@ class Pipeline:
                 if max_frames is not None and stats.frames >= max_frames:
                     stats.stopped_by = "max_frames"
                     break
+        finally:
+            bar.close()
 
     def _close_outputs(self, sinks: Sequence[FrameSink], flush: bool) -> Exception | None:
         """Write the held frames (when ``flush``), then close every sink even if one fails; the first error."""

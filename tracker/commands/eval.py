@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from tracker.core.errors import UserError
@@ -15,6 +17,7 @@ AssA, LocA, MOTA, MOTP, IDF1, IDP, IDR, MT, ML, FP, FN, IDSW, Frag.
 
   tracker eval --gt SEQ_DIR --pred tracks.txt     one sequence (SEQ_DIR has gt/gt.txt, seqinfo.ini;
                                                   a bare gt.txt also works)
+  tracker eval --gt SEQ_DIR --pred runs/track/X   the tracks of a `tracker track` output folder
   tracker eval --gt BENCH_DIR --pred PRED_DIR     every sequence folder in BENCH_DIR against
                                                   PRED_DIR/<sequence>.txt, plus a COMBINED row
 """
@@ -29,7 +32,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--gt", type=Path, required=True, help="sequence folder, gt.txt, or folder of sequence folders")
     parser.add_argument(
-        "--pred", type=Path, required=True, help="tracks file (frame,id,x,y,w,h,conf,...) or folder of <sequence>.txt"
+        "--pred",
+        type=Path,
+        required=True,
+        help="tracks file (frame,id,x,y,w,h,conf,...), a `tracker track` output folder, or a folder of <sequence>.txt",
     )
     parser.add_argument(
         "--seq-length",
@@ -63,6 +69,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
+@contextmanager
+def _tracks_of(pred: Path) -> Iterator[Path]:
+    """``pred`` itself, or for a ``tracker track`` output folder its tracks (``tracks.txt``, or its
+    rotated segments joined)."""
+    from tracker.outputs.layout import OutputLayout
+
+    layout = OutputLayout(pred)
+    if not pred.is_dir() or not layout.mot_tracks():
+        yield pred
+        return
+    with layout.joined_mot_tracks() as tracks:
+        yield tracks
+
+
 def run(args: argparse.Namespace) -> int:
     import json
 
@@ -79,9 +99,10 @@ def run(args: argparse.Namespace) -> int:
         if output is not None and not output.parent.is_dir():
             raise UserError(f"output folder does not exist: {output.parent}")
     if is_sequence(args.gt):
-        sequence = evaluate_sequence(
-            args.gt, args.pred, seq_length=args.seq_length, per_frame=per_frame, verbose=args.verbose
-        )
+        with _tracks_of(args.pred) as pred:
+            sequence = evaluate_sequence(
+                args.gt, pred, seq_length=args.seq_length, per_frame=per_frame, verbose=args.verbose
+            )
         result = BenchmarkResult([sequence], sequence.metrics)
     else:
         benchmark_sequences(args.gt)  # a clear error if it holds no sequences either

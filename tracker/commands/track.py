@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import platform
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,7 +12,9 @@ from typing import TYPE_CHECKING, Any
 from tracker.core.errors import UserError
 
 if TYPE_CHECKING:
+    from tracker.config import Settings
     from tracker.outputs.layout import OutputLayout
+    from tracker.pipeline import Pipeline
 
 EPILOG = """\
 sources: a video file, a folder of images (read in name order, e.g. MOTChallenge img1/),
@@ -27,12 +28,16 @@ every config setting and its default (override any with --set SECTION.KEY=VALUE)
 
 
 class SettingsHelp(argparse.RawDescriptionHelpFormatter):
-    """Lists every setting under the options; built only when help is asked for."""
+    """Lists every setting under the options; built only when the full help (which ends with the
+    epilog) is asked for, not for the usage line of an error."""
 
     def format_help(self) -> str:
+        text = super().format_help()
+        if not text.rstrip().endswith(EPILOG.rstrip().rsplit("\n", 1)[-1]):
+            return text
         from tracker.config import describe_settings
 
-        return super().format_help() + describe_settings() + "\n"
+        return text + describe_settings() + "\n"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -45,7 +50,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=SettingsHelp,
     )
     parser.add_argument("source", metavar="SOURCE", help="video file, image folder, webcam index or stream URL")
-    parser.add_argument("-o", "--output", metavar="DIR", required=True, type=Path, help="folder for the outputs")
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="DIR",
+        type=Path,
+        help="folder for the outputs (default: runs/track/<source name>, numbered -2, -3... when taken)",
+    )
     parser.add_argument(
         "-c",
         "--config",
@@ -69,6 +80,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--min-score", type=float, metavar="X", help="drop detections scoring below X")
     parser.add_argument("--det-file", type=Path, metavar="PATH", help="motfile detector: det.txt to read")
+    parser.add_argument(
+        "--classes", type=_names, metavar="A,B", help="keep only these classes, e.g. person,car (detector.classes)"
+    )
+    parser.add_argument(
+        "--labels",
+        type=_names,
+        metavar="FIELDS",
+        help="what each box's tag shows: any of id,class,score (output.labels; default id,class)",
+    )
+    parser.add_argument(
+        "--line-width",
+        type=int,
+        metavar="PX",
+        help="box line width in pixels; labels scale with it (output.line_width; default: scaled to the frame)",
+    )
+    parser.add_argument(
+        "--realtime",
+        action="store_true",
+        help="read a file or folder at its frame rate, as a camera would deliver it (live sources already are)",
+    )
     parser.add_argument("--no-video", action="store_true", help="do not write annotated.mp4")
     parser.add_argument(
         "--set",
@@ -91,10 +122,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="live view in a browser at http://HOST:PORT/ (annotated stream, counts, fps); PORT alone binds 127.0.0.1",
     )
     parser.add_argument("--display", action="store_true", help="show the annotated frames in a window (needs a GUI)")
+    parser.add_argument(
+        "--grid",
+        type=Path,
+        metavar="PNG",
+        help="only save the first frame with a pixel grid to PNG (to read counting-line coordinates off) and exit",
+    )
     parser.add_argument("--max-frames", type=int, metavar="N", help="stop after N frames")
     parser.add_argument("--overwrite", action="store_true", help="replace the outputs of an earlier run in DIR")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no start-up messages and no progress")
     parser.set_defaults(run=run)
+
+
+def _names(text: str) -> list[str]:
+    """``"person, car"`` -> ``["person", "car"]`` (an empty text: none)."""
+    return [name.strip() for name in text.split(",") if name.strip()]
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -107,6 +149,9 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         ("pipeline.detect_every", args.detect_every),
         ("detector.min_score", args.min_score),
         ("detector.det_file", str(args.det_file) if args.det_file else None),
+        ("detector.classes", args.classes),
+        ("output.labels", args.labels),
+        ("output.line_width", args.line_width),
     ):
         if value is not None:
             overrides[key] = value
@@ -134,23 +179,85 @@ def _check_output_dir(layout: OutputLayout, overwrite: bool) -> None:
 
 def _check_live_outputs(args: argparse.Namespace) -> None:
     """Fail before any work when --serve or --display cannot work."""
-    from tracker.outputs.live_view import gui_available, parse_host_port
+    from tracker.outputs.live_view import check_can_listen, gui_available, parse_host_port
 
     if args.serve is not None:
-        parse_host_port(args.serve)
+        check_can_listen(*parse_host_port(args.serve))
     if args.display and (reason := gui_available()):
         raise UserError(reason)
+
+
+def _output_dir(args: argparse.Namespace) -> Path:
+    """``-o``, else ``runs/track/<source name>`` (numbered when taken)."""
+    from tracker.outputs.layout import default_run_dir
+
+    return args.output if args.output is not None else default_run_dir("track", args.source)
+
+
+def _say(args: argparse.Namespace, text: str) -> None:
+    """A start-up message on stderr (not with ``-q``)."""
+    if not args.quiet:
+        print(text, file=sys.stderr, flush=True)
+
+
+def _build(args: argparse.Namespace, settings: Settings) -> Pipeline:
+    """Open the source first (a missing or corrupt one fails at once), paced when ``--realtime``;
+    then load the detector and tracker, saying so (and how long it took) when the detector loads
+    a network, which takes seconds."""
+    from tracker.builder import build_pipeline
+    from tracker.capture import PacedSource, open_source
+
+    source = open_source(args.source, settings.live)
+    paced = args.realtime and not source.info.live
+    slow = settings.detector.slow_to_load
+    if slow:
+        _say(args, f"loading detector '{settings.detector.name}' and tracker '{settings.tracker.name}'...")
+    started = time.perf_counter()
+    try:
+        draw = settings.output.video or bool(args.serve) or args.display
+        pipeline = build_pipeline(settings, PacedSource(source) if paced else source, draw=draw)
+    except BaseException:
+        source.close()
+        raise
+    if slow:
+        _say(args, f"loaded in {time.perf_counter() - started:.1f} s")
+    if paced:
+        _say(args, f"reading {source.info.name} at its {source.info.fps:g} fps (--realtime)")
+    return pipeline
+
+
+def _write_grid(args: argparse.Namespace, settings: Settings) -> int:
+    """``--grid PNG``: the source's first frame with a pixel grid (a line every 50 pixels, 100
+    on frames over 1000 wide), no detector loaded."""
+    import cv2
+
+    from tracker.capture import open_source
+    from tracker.outputs.annotators import pixel_grid
+
+    with open_source(args.source, settings.live) as source:
+        frame = next(iter(source))
+    height, width = frame.image.shape[:2]
+    step = 100 if width > 1000 else 50
+    if not args.grid.parent.is_dir() or not cv2.imwrite(str(args.grid), pixel_grid(frame.image, step)):
+        raise UserError(f"--grid: cannot write {args.grid} (an existing folder and a .png or .jpg name?)")
+    print(f"{args.grid}: first frame of {source.info.name}, {width}x{height}, grid every {step} px", file=sys.stderr)
+    return 0
+
+
+def _check_video(settings: Settings) -> None:
+    """Fail before any work when the annotated video's codec cannot be written."""
+    from tracker.outputs.encoders import check_codec
+
+    if settings.output.video:
+        check_codec(settings.output.codec, settings.output.fps or 25.0)
 
 
 def _evaluate_into_summary(gt: Path, layout: OutputLayout, summary: dict[str, Any]) -> None:
     from tracker.core.files import write_json_atomic
     from tracker.evaluation import evaluate_sequence
 
-    files = layout.mot_tracks()
-    with tempfile.TemporaryDirectory() as scratch:
-        joined = Path(scratch) / "tracks.txt"  # a rotated run's segments as one sequence
-        joined.write_text("".join(path.read_text() for path in files))
-        metrics = evaluate_sequence(gt, joined).metrics.to_dict()
+    with layout.joined_mot_tracks() as tracks:
+        metrics = evaluate_sequence(gt, tracks).metrics.to_dict()
     summary["evaluation"] = {"gt": str(gt), "rules": "MOT15 (TrackEval)", "metrics": metrics}
     write_json_atomic(layout.summary, summary)
     print("HOTA {HOTA:.3f}  MOTA {MOTA:.3f}  IDF1 {IDF1:.3f}  IDSW {IDSW}".format(**metrics), file=sys.stderr)
@@ -193,28 +300,21 @@ def run(args: argparse.Namespace) -> int:
     if args.max_frames is not None and args.max_frames < 1:
         raise UserError("--max-frames must be at least 1")
     settings = load_settings(args.config, _overrides(args))
+    if args.grid is not None:
+        return _write_grid(args, settings)
     if args.gt is not None and not args.gt.exists():
         raise UserError(f"ground truth not found: {args.gt}")
     _check_live_outputs(args)
-    layout = OutputLayout(args.output)
+    _check_video(settings)
+    layout = OutputLayout(_output_dir(args))
     _check_output_dir(layout, args.overwrite)
-    if settings.output.video:
-        from tracker.outputs.encoders import check_codec
 
-        check_codec(settings.output.codec, settings.output.fps or 25.0)  # before the model loads
-
-    from tracker.builder import build_pipeline
     from tracker.interrupts import STOP
     from tracker.outputs.assemble import build_outputs
     from tracker.outputs.earlier_run import EarlierRun
 
     earlier = EarlierRun(layout)  # --overwrite: replaced only once this run writes a frame
-    with (
-        build_pipeline(
-            settings, args.source, draw=settings.output.video or bool(args.serve) or args.display
-        ) as pipeline,
-        earlier.replacing(),
-    ):
+    with _build(args, settings) as pipeline, earlier.replacing():
         source = pipeline.source
         outputs = build_outputs(
             layout,
@@ -260,7 +360,7 @@ def run(args: argparse.Namespace) -> int:
             ended = f"stopped by {stats.signal} after" if stats.stopped_by == "interrupt" else "processed"
             print(
                 f"{ended} {stats.frames} frames at {summary['fps']} fps; "
-                f"{sum(summary['tracks_per_class'].values())} tracks -> {args.output}",
+                f"{sum(summary['tracks_per_class'].values())} tracks -> {layout.out_dir}",
                 file=sys.stderr,
             )
     return 0

@@ -50,31 +50,97 @@ def _corners(box: np.ndarray) -> tuple[int, int, int, int]:
     return x1, y1, x2, y2
 
 
+def line_width(image: np.ndarray, width: int | None = None) -> int:
+    """``width`` when given, else one pixel per 480 pixels of the frame's shorter side (at least 1):
+    1 at 576p, 2 at 1080p, 4 at 4K, so boxes and labels look the same at any resolution."""
+    return width if width is not None else max(1, round(min(image.shape[:2]) / 480))
+
+
+Rect = tuple[int, int, int, int]  # x1, y1, x2, y2
+
+
+def _overlaps(a: Rect, b: Rect) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def place_label(box: Rect, size: tuple[int, int], frame: tuple[int, int], taken: list[Rect]) -> Rect:
+    """Where a ``size`` (w, h) label of ``box`` goes on a ``frame`` (w, h): above the box, else inside
+    its top, else below it, else inside its bottom, else shifted up or down by label heights: the
+    first spot inside the frame that covers no label in ``taken``. When every spot is taken (a
+    crowd deeper than the search), the spot above (or inside) the box."""
+    (w, h), (frame_w, frame_h) = size, frame
+    x1, y1, _, y2 = box
+    x = min(max(x1, 0), max(frame_w - w, 0))
+    tops = [y1 - h, y1, y2, y2 - h]
+    for step in range(1, 9):
+        tops += [y1 - h - step * h, y2 + step * h]
+    spots = [(x, top, x + w, top + h) for top in tops if 0 <= top and top + h <= frame_h]
+    for spot in spots:
+        if not any(_overlaps(spot, other) for other in taken):
+            return spot
+    return spots[0] if spots else (x, max(0, min(y1, frame_h - h)), x + w, max(0, min(y1, frame_h - h)) + h)
+
+
 class BoxAnnotator:
     """A box per track in its id's colour: thick when the detector found it on this frame,
-    thin when the tracker estimated it."""
+    thin when the tracker estimated it. ``width``: the thin line's pixels (default: scaled to the
+    frame)."""
+
+    def __init__(self, width: int | None = None) -> None:
+        self.width = width
 
     def annotate(self, image: np.ndarray, result: FrameResult) -> None:
         tracks = result.tracks
+        thin = line_width(image, self.width)
         for track_id, box, detected in zip(tracks.ids.tolist(), tracks.xyxy, tracks.from_detector.tolist()):
             x1, y1, x2, y2 = _corners(box)
-            cv2.rectangle(image, (x1, y1), (x2, y2), colour_for(track_id), 2 if detected else 1)
+            cv2.rectangle(image, (x1, y1), (x2, y2), colour_for(track_id), 2 * thin if detected else thin)
+
+
+LABEL_FIELDS = ("id", "class", "score")
 
 
 class LabelAnnotator:
-    """``id class`` on a filled tag above each box."""
+    """A filled tag per track with the chosen ``fields`` (``id``, ``class``, ``score``), placed
+    where it covers no tag drawn before it (``place_label``); its size scales with the frame."""
 
-    def __init__(self, class_names: tuple[str, ...]) -> None:
+    def __init__(
+        self, class_names: tuple[str, ...], fields: tuple[str, ...] = ("id", "class"), width: int | None = None
+    ) -> None:
         self.class_names = class_names
+        self.fields = fields
+        self.width = width
+
+    def text(self, track_id: int, class_id: int, score: float) -> str:
+        parts = {"id": str(track_id), "class": self.class_names[class_id], "score": f"{score:.2f}"}
+        return " ".join(parts[name] for name in self.fields)
+
+    def placements(self, image: np.ndarray, result: FrameResult) -> list[tuple[str, Rect, int]]:
+        """Each track's label text, rectangle and id, in drawing order (top of the frame first)."""
+        tracks = result.tracks
+        thickness = line_width(image, self.width)
+        scale = 0.5 * thickness
+        taken: list[Rect] = []
+        placed = []
+        for index in np.argsort(tracks.xyxy[:, 1], kind="stable").tolist():
+            track_id = int(tracks.ids[index])
+            text = self.text(track_id, int(tracks.class_ids[index]), float(tracks.scores[index]))
+            (w, h), baseline = cv2.getTextSize(text, FONT, scale, thickness)
+            size = (w + 4 * thickness, h + baseline + 2 * thickness)
+            rect = place_label(_corners(tracks.xyxy[index]), size, (image.shape[1], image.shape[0]), taken)
+            taken.append(rect)
+            placed.append((text, rect, track_id))
+        return placed
 
     def annotate(self, image: np.ndarray, result: FrameResult) -> None:
-        tracks = result.tracks
-        for track_id, box, class_id in zip(tracks.ids.tolist(), tracks.xyxy, tracks.class_ids.tolist()):
-            x1, y1, _, _ = _corners(box)
-            label = f"{track_id} {self.class_names[class_id]}"
-            (w, h), _ = cv2.getTextSize(label, FONT, 0.5, 1)
-            cv2.rectangle(image, (x1, y1 - h - 6), (x1 + w + 4, y1), colour_for(track_id), -1)
-            cv2.putText(image, label, (x1 + 2, y1 - 4), FONT, 0.5, (255, 255, 255), 1, cv2.LINE_AA)
+        if not self.fields:
+            return
+        thickness = line_width(image, self.width)
+        for text, (x1, y1, x2, y2), track_id in self.placements(image, result):
+            cv2.rectangle(image, (x1, y1), (x2 - 1, y2 - 1), colour_for(track_id), -1)
+            baseline = cv2.getTextSize(text, FONT, 0.5 * thickness, thickness)[1]
+            origin = (x1 + 2 * thickness, y2 - baseline - thickness)
+            cv2.putText(image, text, origin, FONT, 0.5 * thickness, (255, 255, 255), thickness, cv2.LINE_AA)
 
 
 class TrailAnnotator:
@@ -154,14 +220,37 @@ class StatusAnnotator:
         cv2.putText(image, status, (6, 16), FONT, 0.5, (255, 255, 255), 1, cv2.LINE_AA)
 
 
+GRID_COLOUR = (0, 255, 0)
+
+
+def pixel_grid(image: np.ndarray, step: int) -> np.ndarray:
+    """A copy of ``image`` with a line every ``step`` pixels, labelled with its x (along the top)
+    or y (down the left): read counting-line and zone coordinates off a camera's first frame."""
+    grid = image.copy()
+    height, width = grid.shape[:2]
+    for x in range(step, width, step):
+        cv2.line(grid, (x, 0), (x, height - 1), GRID_COLOUR, 1)
+        _tag(grid, str(x), (x + 2, 14), GRID_COLOUR)
+    for y in range(step, height, step):
+        cv2.line(grid, (0, y), (width - 1, y), GRID_COLOUR, 1)
+        _tag(grid, str(y), (2, y - 2), GRID_COLOUR)
+    return grid
+
+
 def standard_annotators(
-    class_names: tuple[str, ...], trail: int, counting: CountingSettings, fps: Callable[[], float]
+    class_names: tuple[str, ...],
+    trail: int,
+    counting: CountingSettings,
+    fps: Callable[[], float],
+    labels: tuple[str, ...] = ("id", "class"),
+    width: int | None = None,
 ) -> list[Annotator]:
-    """What the annotated video and the live view show."""
-    annotators: list[Annotator] = [BoxAnnotator()]
+    """What the annotated video and the live view show: ``labels`` picks the fields of each box's
+    tag, ``width`` the line width (default: scaled to the frame)."""
+    annotators: list[Annotator] = [BoxAnnotator(width)]
     if trail:
         annotators.append(TrailAnnotator(trail))
-    annotators.append(LabelAnnotator(class_names))
+    annotators.append(LabelAnnotator(class_names, labels, width))
     if counting.lines or counting.zones:
         annotators.append(CountsAnnotator(counting))
     annotators.append(StatusAnnotator(fps))

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 TRACKS_MOT = "tracks.txt"
@@ -49,3 +52,40 @@ class OutputLayout:
         if plain.is_file():
             return [plain]
         return sorted(self.out_dir.glob("tracks.[0-9][0-9][0-9][0-9].txt"))
+
+    @contextmanager
+    def joined_mot_tracks(self) -> Iterator[Path]:
+        """The run's MOTChallenge tracks as one file, for an evaluation: ``tracks.txt``, or a
+        rotated run's segments joined in a temporary file (removed afterwards)."""
+        files = self.mot_tracks()
+        if len(files) == 1:
+            yield files[0]
+            return
+        with tempfile.TemporaryDirectory() as scratch:
+            joined = Path(scratch) / TRACKS_MOT
+            joined.write_text("".join(path.read_text() for path in files))
+            yield joined
+
+
+def source_name(source: str) -> str:
+    """A folder-friendly name for a source: a file's stem, a MOTChallenge sequence's name for its
+    ``img1/``, ``camera0`` for webcam 0, a stream's host."""
+    if source.isdigit():
+        return f"camera{source}"
+    if "://" in source:
+        source = source.split("://", 1)[1].split("/", 1)[0].rsplit("@", 1)[-1]
+    else:
+        path = Path(source.rstrip("/\\"))
+        source = (path.parent.name if path.name == "img1" and path.parent.name else path.stem) or "source"
+    return re.sub(r"[^\w.-]+", "_", source).strip("._") or "source"
+
+
+def default_run_dir(command: str, source: str, root: Path = Path("runs")) -> Path:
+    """``runs/<command>/<source name>``, or the first of ``<source name>-2``, ``-3``, ... not
+    taken yet (as ``yolo`` numbers its runs)."""
+    base = root / command / source_name(source)
+    candidate, number = base, 1
+    while candidate.exists():
+        number += 1
+        candidate = base.with_name(f"{base.name}-{number}")
+    return candidate

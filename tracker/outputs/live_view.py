@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import socket
 import sys
 import time
 from collections import deque
@@ -69,6 +70,16 @@ def parse_host_port(text: str) -> tuple[str, int]:
     elif ":" in host or "[" in host or "]" in host:
         raise UserError(f"--serve: write an IPv6 address in brackets, e.g. [::1]:8080, got '{text}'")
     return host, int(port)
+
+
+def check_can_listen(host: str, port: int) -> None:
+    """Fail at once (not after the model has loaded) when ``host:port`` cannot be listened on."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the live view's server does
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise UserError(f"--serve: cannot listen on {host}:{port}: {error.strerror}") from None
 
 
 class FpsMeter:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from tracker.core.settings import StrictSettings
@@ -19,6 +21,16 @@ class OutputSettings(StrictSettings):
         "or an OpenCV FourCC such as mp4v (the fallback)",
     )
     trail: int = Field(20, ge=0, le=10_000, description="points in each track's drawn trail")
+    labels: list[Literal["id", "class", "score"]] = Field(
+        ["id", "class"], description="what each box's tag shows: any of id, class, score ([] for none)"
+    )
+    line_width: int | None = Field(
+        None,
+        ge=1,
+        le=50,
+        description="pixels of the tracker's box lines (detections: twice that); labels scale with it "
+        "(default: 1 per 480 pixels of the frame's shorter side)",
+    )
     fps: float | None = Field(None, ge=1, le=1000, description="frame rate of the output (default: the source's)")
     rotate_minutes: float | None = Field(
         None,
