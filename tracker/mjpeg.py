@@ -25,6 +25,11 @@ BUSY = (
 )
 
 
+def address_family(host: str) -> socket.AddressFamily:
+    """IPv6 for an IPv6 host (it has colons), else IPv4."""
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
 class _Server(ThreadingHTTPServer):
     """A thread per connection, at most ``max_connections`` of them; IPv6 for an IPv6 host."""
 
@@ -33,7 +38,7 @@ class _Server(ThreadingHTTPServer):
     def __init__(
         self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], max_connections: int, timeout_s: float
     ) -> None:
-        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        self.address_family = address_family(address[0])
         self._slots = threading.BoundedSemaphore(max_connections)
         self._timeout_s = timeout_s
         super().__init__(address, handler)

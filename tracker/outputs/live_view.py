@@ -15,7 +15,7 @@ import cv2
 
 from tracker.core.errors import UserError
 from tracker.core.protocols import FrameResult
-from tracker.mjpeg import MjpegServer
+from tracker.mjpeg import MjpegServer, address_family
 
 PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><title>tracker live</title>
@@ -74,7 +74,7 @@ def parse_host_port(text: str) -> tuple[str, int]:
 
 def check_can_listen(host: str, port: int) -> None:
     """Fail at once (not after the model has loaded) when ``host:port`` cannot be listened on."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+    with socket.socket(address_family(host), socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the live view's server does
         try:
             probe.bind((host, port))
