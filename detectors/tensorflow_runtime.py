@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import ModuleType
 
+from tracker.core.errors import UserError
+
 
 @contextmanager
 def quiet_stderr() -> Iterator[None]:
@@ -35,8 +37,14 @@ def quiet_stderr() -> Iterator[None]:
 
 
 def import_tensorflow() -> ModuleType:
-    """``import tensorflow`` with stderr silenced for the import only."""
+    """``import tensorflow`` with stderr silenced for the import only; a clear error when it is
+    not installed (it comes with the ``[train]`` extra, not with the main job)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    with quiet_stderr():
-        import tensorflow
+    try:
+        with quiet_stderr():
+            import tensorflow
+    except ImportError as error:
+        raise UserError(
+            f"this needs TensorFlow, which the main install leaves out ({error}): pip install 'tracker[train]'"
+        ) from None
     return tensorflow

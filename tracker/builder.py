@@ -3,6 +3,9 @@ the Python API, the benchmarks, the soak and the tests."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 from detectors import build_detector
 from tracker.capture import open_source
 from tracker.config import Settings
@@ -14,17 +17,26 @@ from tracker.trackers import build_tracker
 
 
 def build_pipeline(
-    settings: Settings, source: FrameSource | str, *, draw: bool = True, detector: Detector | None = None
+    settings: Settings,
+    source: FrameSource | str,
+    *,
+    draw: bool = True,
+    detector: Detector | None = None,
+    announce: Callable[[str], None] | None = None,
 ) -> Pipeline:
     """A pipeline over ``source`` (a ``FrameSource``, or anything ``tracker track`` accepts:
     a video file, an image folder, a webcam index, a stream URL). ``draw``: annotate each frame
     (``FrameResult.annotated``); ``detector``: use this one instead of building
     ``settings.detector`` (e.g. a detector already loaded). A source opened here is closed when
-    building fails, and by ``Pipeline.close()``."""
+    building fails, and by ``Pipeline.close()``. ``announce`` receives one line once the detector
+    has loaded: its name and how long loading took."""
     opened = open_source(source, settings.live) if isinstance(source, str) else source
     try:
         if detector is None:
+            started = time.perf_counter()
             detector = build_detector(settings.detector, opened.info.path)
+            if announce is not None:
+                announce(f"loading {settings.detector.name}… {time.perf_counter() - started:.1f} s")
         tracker = build_tracker(settings.tracker)
     except BaseException:
         if opened is not source:

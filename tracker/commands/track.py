@@ -181,7 +181,10 @@ def run(args: argparse.Namespace) -> int:
     from tracker.outputs.assemble import build_outputs
 
     with build_pipeline(
-        settings, args.source, draw=settings.output.video or bool(args.serve) or args.display
+        settings,
+        args.source,
+        draw=settings.output.video or bool(args.serve) or args.display,
+        announce=None if args.quiet else lambda line: print(line, file=sys.stderr, flush=True),
     ) as pipeline:
         source = pipeline.source
         outputs = build_outputs(
