@@ -3,10 +3,11 @@ on traffic-voc by ``scripts/train_mobilenet.py``. Classes: car, motorcycle, truc
 the few buses of the training set). Suits street and traffic cameras seen from above, like
 the training frames; it knows no people.
 
-The whole frame is resized to ``input_width x input_height`` (rounded to a multiple of 32; the
-network is fully convolutional, so any such size works, but it was trained at 320x192).
-Decoding (peak picking on the centre heatmaps, boxes from size and offset) runs inside the
-same ``tf.function`` as the network.
+The whole frame is resized to ``input_width x input_height`` (rounded to a multiple of 32). The
+shipped ``mobilenet.tflite`` runs on LiteRT at the trained 320x192 only; the network is fully
+convolutional, so ``weights: .../mobilenet.keras`` (TensorFlow, the ``[train]`` extra) runs the
+same weights at any such size. Decoding (peak picking on the centre heatmaps, boxes from size and
+offset) runs in NumPy/OpenCV.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ import cv2
 import numpy as np
 from pydantic import Field
 
-from detectors.keras_runtime import load_model, weights_path
-from detectors.tensorflow_runtime import import_tensorflow
+from detectors.keras_runtime import Network, keras_network, litert_network, load_metadata, load_model, weights_path
+from tracker.core.errors import UserError
 from tracker.core.settings import DetectorSettingsBase
 from tracker.core.types import Detections, Frame
 
@@ -31,52 +32,56 @@ def _multiple_of_32(value: int) -> int:
     return max(32, int(round(value / 32)) * 32)
 
 
+def keras_centernet(weights: Path, metadata: dict, width: int, height: int) -> Network:
+    """The Keras model at ``weights`` for a ``width`` x ``height`` input (rebuilt with the same
+    weights when it was saved for another size)."""
+    from detectors.nets import mobilenet_centernet
+
+    trained = load_model(weights)
+    if (width, height) == tuple(trained.input_shape[2:0:-1]):
+        return keras_network(trained)
+    model = mobilenet_centernet(height, width, len(metadata["classes"]), metadata["alpha"], metadata["head_channels"])
+    model.set_weights(trained.get_weights())
+    return keras_network(model)
+
+
+def decode_centernet(output: np.ndarray, n_classes: int, stride: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One image's network output (H, W, n_classes + 4) -> the ``MAX_OBJECTS`` best heatmap peaks
+    (3x3 local maxima) as boxes (xyxy, input pixels), scores and class ids, best first."""
+    heat = 1.0 / (1.0 + np.exp(-output[..., :n_classes]))
+    local_max = cv2.dilate(heat, np.ones((3, 3), np.uint8)).reshape(heat.shape)
+    peaks = np.where(local_max == heat, heat, 0.0).ravel()
+    count = min(MAX_OBJECTS, peaks.size)
+    flat = np.argpartition(-peaks, count - 1)[:count]
+    flat = flat[np.argsort(-peaks[flat], kind="stable")]
+    class_ids, cell = flat % n_classes, flat // n_classes
+    grid_w = output.shape[1]
+    log_w, log_h, offset_x, offset_y = output.reshape(-1, n_classes + 4)[cell, n_classes:].T
+    centre_x = (cell % grid_w + offset_x) * stride
+    centre_y = (cell // grid_w + offset_y) * stride
+    half_w, half_h = np.exp(log_w) * stride / 2, np.exp(log_h) * stride / 2
+    boxes = np.stack([centre_x - half_w, centre_y - half_h, centre_x + half_w, centre_y + half_h], 1)
+    return boxes.astype(np.float32), peaks[flat].astype(np.float32), class_ids.astype(np.int32)
+
+
 class MobileNetDetector:
     """CenterNet decoding of a MobileNetV2 backbone's heatmaps, batched over frames."""
 
     def __init__(self, weights: Path, input_size: tuple[int, int], min_score: float = 0.3) -> None:
-        tf = import_tensorflow()
-
-        from detectors.nets import mobilenet_centernet
-
-        trained, metadata = load_model(weights)
+        metadata = load_metadata(weights)
         self.class_names: tuple[str, ...] = tuple(metadata["classes"])
         self.input_width, self.input_height = (_multiple_of_32(v) for v in input_size)
         self.stride = int(metadata["output_stride"])
-        if (self.input_width, self.input_height) == tuple(trained.input_shape[2:0:-1]):
-            self.model = trained
-        else:  # same weights, another input size
-            self.model = mobilenet_centernet(
-                self.input_height, self.input_width, len(self.class_names), metadata["alpha"], metadata["head_channels"]
-            )
-            self.model.set_weights(trained.get_weights())
         self.min_score = min_score
-        self._infer = tf.function(
-            self._forward_and_decode,
-            input_signature=[tf.TensorSpec([None, self.input_height, self.input_width, 3], tf.float32)],
-        )
-
-    def _forward_and_decode(self, images):
-        import tensorflow as tf
-
-        n_classes = len(self.class_names)
-        output = self.model(images, training=False)
-        heat = tf.sigmoid(output[..., :n_classes])
-        peaks = heat * tf.cast(tf.nn.max_pool2d(heat, 3, 1, "SAME") == heat, heat.dtype)
-        batch, grid_h, grid_w = tf.shape(heat)[0], tf.shape(heat)[1], tf.shape(heat)[2]
-        scores, flat = tf.math.top_k(tf.reshape(peaks, [batch, -1]), k=MAX_OBJECTS)
-        class_ids = flat % n_classes
-        cell = flat // n_classes
-        cell_y, cell_x = cell // grid_w, cell % grid_w
-        regression = tf.gather_nd(
-            tf.reshape(output[..., n_classes:], [batch, grid_h * grid_w, 4]), cell[..., None], batch_dims=1
-        )
-        centre_x = (tf.cast(cell_x, tf.float32) + regression[..., 2]) * self.stride
-        centre_y = (tf.cast(cell_y, tf.float32) + regression[..., 3]) * self.stride
-        half_w = tf.exp(regression[..., 0]) * self.stride / 2
-        half_h = tf.exp(regression[..., 1]) * self.stride / 2
-        boxes = tf.stack([centre_x - half_w, centre_y - half_h, centre_x + half_w, centre_y + half_h], -1)
-        return boxes, scores, class_ids
+        if weights.suffix != ".tflite":
+            self._network = keras_centernet(weights, metadata, self.input_width, self.input_height)
+            return
+        self._network, model_size = litert_network(weights)
+        if model_size != (self.input_width, self.input_height):
+            raise UserError(
+                f"{weights.name} runs at {model_size[0]}x{model_size[1]} only; for another input size set "
+                f"detector.weights to {weights.with_suffix('.keras')} (needs TensorFlow: pip install 'tracker[train]')"
+            )
 
     def detect(self, frames: Sequence[Frame]) -> list[Detections]:
         if not frames:
@@ -88,30 +93,32 @@ class MobileNetDetector:
                 for frame in frames
             ]
         ).astype(np.float32)
-        boxes, scores, class_ids = (tensor.numpy() for tensor in self._infer(images))
+        outputs = self._network(images)
         results = []
-        for i, frame in enumerate(frames):
-            keep = scores[i] >= self.min_score
+        for output, frame in zip(outputs, frames):
+            boxes, scores, class_ids = decode_centernet(output, len(self.class_names), self.stride)
+            keep = scores >= self.min_score
             scale = np.array([frame.width / self.input_width, frame.height / self.input_height] * 2, np.float32)
-            xyxy = boxes[i][keep] * scale
+            xyxy = boxes[keep] * scale
             xyxy[:, [0, 2]] = xyxy[:, [0, 2]].clip(0, frame.width)
             xyxy[:, [1, 3]] = xyxy[:, [1, 3]].clip(0, frame.height)
-            results.append(Detections(xyxy, scores[i][keep], class_ids[i][keep]))
+            results.append(Detections(xyxy, scores[keep], class_ids[keep]))
         return results
 
 
 class MobileNetSettings(DetectorSettingsBase):
     """``mobilenet``: our MobileNetV2-CenterNet vehicle detector (car, motorcycle, truck)."""
 
-    slow_to_load = True
-
     name: Literal["mobilenet"] = "mobilenet"
     min_score: float = Field(0.3, ge=0, le=1, description="drop detections scoring below this")
     input_width: int = Field(320, ge=32, le=4096, description="network input width in pixels (trained at 320)")
     input_height: int = Field(192, ge=32, le=4096, description="network input height in pixels (trained at 192)")
-    weights: Path | None = Field(None, description="weights file (default: the shipped mobilenet.keras)")
+    weights: Path | None = Field(
+        None,
+        description="weights: .tflite runs on LiteRT, .keras on TensorFlow (default: the shipped mobilenet.tflite)",
+    )
 
     def build(self, source: Path | None) -> MobileNetDetector:
         return MobileNetDetector(
-            weights_path(self.weights, "mobilenet.keras"), (self.input_width, self.input_height), self.min_score
+            weights_path(self.weights, "mobilenet.tflite"), (self.input_width, self.input_height), self.min_score
         )

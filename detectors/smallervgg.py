@@ -11,8 +11,10 @@ Candidate regions come from one of two places (``detector.candidates``):
   and traffic cameras on a pole, surveillance); wrong for moving or shaking cameras, and
   blind to objects that stand still. Fast: a handful of candidates per frame.
 
-All candidates of a batch of frames are cropped and classified in one ``tf.function`` call
-(``crop_and_resize`` + the network), then non-maximum suppression per class.
+All candidates of a batch of frames are cropped and resized to the patch size (bilinear, as
+TensorFlow's ``crop_and_resize``) and classified in one call of the network (the shipped
+``smallervgg.tflite`` on LiteRT, or ``smallervgg.keras`` on TensorFlow), then non-maximum
+suppression per class.
 """
 
 from __future__ import annotations
@@ -25,9 +27,8 @@ import cv2
 import numpy as np
 from pydantic import Field, model_validator
 
-from detectors.keras_runtime import load_model, weights_path
+from detectors.keras_runtime import keras_network, litert_network, load_metadata, load_model, weights_path
 from detectors.motion import MotionBlobs
-from detectors.tensorflow_runtime import import_tensorflow
 from tracker.core.settings import DetectorSettingsBase
 from tracker.core.types import Detections, Frame
 
@@ -58,6 +59,37 @@ def padded_blobs(blobs: MotionBlobs, image: np.ndarray) -> np.ndarray:
     return np.concatenate([boxes[:, :2] - pad, boxes[:, 2:] + pad], axis=1)
 
 
+def crop_and_resize(images: np.ndarray, boxes: np.ndarray, image_ids: np.ndarray, size: int) -> np.ndarray:
+    """``size`` x ``size`` bilinear crops of ``images`` (B, H, W, C float32) at ``boxes`` (N, 4
+    normalised y1, x1, y2, x2) of image ``image_ids``: TensorFlow's ``crop_and_resize`` (samples
+    from the first to the last pixel of the box; 0 outside the image)."""
+    _, height, width, _ = images.shape
+    steps = np.arange(size, dtype=np.float32) / np.float32(max(size - 1, 1))
+
+    def sample_points(start: np.ndarray, stop: np.ndarray, extent: int):
+        points = start[:, None] * (extent - 1) + steps[None] * ((stop - start)[:, None] * (extent - 1))
+        low = np.floor(points)
+        inside = (points >= 0) & (points <= extent - 1)
+        return (
+            low.clip(0, extent - 1).astype(np.intp),
+            np.ceil(points).clip(0, extent - 1).astype(np.intp),
+            (points - low).astype(np.float32),
+            inside,
+        )
+
+    top, bottom, y_lerp, y_inside = sample_points(boxes[:, 0], boxes[:, 2], height)
+    left, right, x_lerp, x_inside = sample_points(boxes[:, 1], boxes[:, 3], width)
+    ids = image_ids[:, None, None]
+    x_weight = x_lerp[:, None, :, None]
+    upper = images[ids, top[:, :, None], left[:, None, :]]
+    upper += (images[ids, top[:, :, None], right[:, None, :]] - upper) * x_weight
+    lower = images[ids, bottom[:, :, None], left[:, None, :]]
+    lower += (images[ids, bottom[:, :, None], right[:, None, :]] - lower) * x_weight
+    crops = upper + (lower - upper) * y_lerp[:, :, None, None]
+    crops[~(y_inside[:, :, None] & x_inside[:, None, :])] = 0.0
+    return crops
+
+
 class SmallerVGGDetector:
     """Window search (any camera) or motion blobs (fixed cameras) classified by SmallerVGG."""
 
@@ -69,9 +101,10 @@ class SmallerVGGDetector:
         candidates: str = "windows",
         min_area: int = 400,
     ) -> None:
-        tf = import_tensorflow()
-
-        self.model, metadata = load_model(weights)
+        metadata = load_metadata(weights)
+        self._classify = (
+            litert_network(weights)[0] if weights.suffix == ".tflite" else keras_network(load_model(weights))
+        )
         self.patch_classes: tuple[str, ...] = tuple(metadata["classes"])
         self.background_id = self.patch_classes.index("background")
         self.class_names = tuple(name for name in self.patch_classes if name != "background")
@@ -81,22 +114,6 @@ class SmallerVGGDetector:
         self.candidates = candidates
         self.windows = window_grid(self.input_width, self.input_height)
         self.motion = MotionBlobs(min_area) if candidates == "motion" else None
-        self._classify = tf.function(
-            self._classify_crops,
-            input_signature=[
-                tf.TensorSpec([None, self.input_height, self.input_width, 3], tf.float32),
-                tf.TensorSpec([None, 4], tf.float32),
-                tf.TensorSpec([None], tf.int32),
-            ],
-        )
-
-    def _classify_crops(self, images, boxes_xyxy, image_ids):
-        import tensorflow as tf
-
-        scale = tf.constant([self.input_width, self.input_height, self.input_width, self.input_height], tf.float32)
-        normalised = tf.gather(boxes_xyxy / scale, [1, 0, 3, 2], axis=1)  # -> y1, x1, y2, x2
-        crops = tf.image.crop_and_resize(images, normalised, image_ids, [self.patch_size, self.patch_size])
-        return self.model(crops, training=False)
 
     def detect(self, frames: Sequence[Frame]) -> list[Detections]:
         if not frames:
@@ -108,7 +125,9 @@ class SmallerVGGDetector:
         image_ids = np.repeat(np.arange(len(frames), dtype=np.int32), [len(b) for b in per_frame])
         if len(boxes):
             rgb = images[..., ::-1].astype(np.float32)
-            probabilities = self._classify(rgb, boxes, image_ids).numpy()
+            scale = np.array([self.input_width, self.input_height] * 2, np.float32)
+            normalised = (boxes / scale)[:, [1, 0, 3, 2]]  # -> y1, x1, y2, x2
+            probabilities = self._classify(crop_and_resize(rgb, normalised, image_ids, self.patch_size))
         else:
             probabilities = np.zeros((0, len(self.patch_classes)), np.float32)
         return [
@@ -138,8 +157,6 @@ class SmallerVGGDetector:
 class SmallerVGGSettings(DetectorSettingsBase):
     """``smallervgg``: our SmallerVGG patch classifier over candidate regions."""
 
-    slow_to_load = True
-
     name: Literal["smallervgg"] = "smallervgg"
     min_score: float = Field(0.8, ge=0, le=1, description="drop detections scoring below this")
     input_width: int = Field(480, ge=32, le=4096, description="windows: frames are resized to this width first")
@@ -150,7 +167,10 @@ class SmallerVGGSettings(DetectorSettingsBase):
         "(moving blobs, fixed cameras only)",
     )
     min_area: int = Field(400, ge=1, le=10**8, description="motion candidates: smallest blob area in pixels")
-    weights: Path | None = Field(None, description="weights file (default: the shipped smallervgg.keras)")
+    weights: Path | None = Field(
+        None,
+        description="weights: .tflite runs on LiteRT, .keras on TensorFlow (default: the shipped smallervgg.tflite)",
+    )
 
     @model_validator(mode="after")
     def _min_area_needs_motion(self) -> SmallerVGGSettings:
@@ -160,7 +180,7 @@ class SmallerVGGSettings(DetectorSettingsBase):
 
     def build(self, source: Path | None) -> SmallerVGGDetector:
         return SmallerVGGDetector(
-            weights_path(self.weights, "smallervgg.keras"),
+            weights_path(self.weights, "smallervgg.tflite"),
             (self.input_width, self.input_height),
             self.min_score,
             self.candidates,

@@ -13,12 +13,19 @@ from __future__ import annotations
 import os
 from types import ModuleType
 
+from tracker.core.errors import UserError
 from tracker.core.quiet import quiet_stderr
 
 
 def import_tensorflow() -> ModuleType:
-    """``import tensorflow`` with stderr silenced for the import only."""
+    """``import tensorflow`` with stderr silenced for the import only; a clear error when it is
+    not installed (it comes with the ``[train]`` extra, not with the main job)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    with quiet_stderr():
-        import tensorflow
+    try:
+        with quiet_stderr():
+            import tensorflow
+    except ImportError as error:
+        raise UserError(
+            f"this needs TensorFlow, which the main install leaves out ({error}): pip install 'tracker[train]'"
+        ) from None
     return tensorflow

@@ -4,6 +4,7 @@
     python scripts/benchmark.py videos/vtest.avi                 # shipped configs, 3 runs each
     python scripts/benchmark.py SOURCE -c configs/default.yaml --runs 5 --json bench.json
     python scripts/benchmark.py SOURCE --memory-frames 20000     # also: RSS flat over a looped source
+    python scripts/benchmark.py SOURCE --streams 1 2 4 8         # only: real-time streams held at once
 
 Measures, in one run of this script:
 * the floors: OpenCV decode only, and decode plus encode of the same frames with the output's
@@ -379,10 +380,22 @@ def main() -> int:
         help="also check RSS from frame 1,000 to N of the looped source (default config)",
     )
     parser.add_argument("--memory-worker", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--streams",
+        type=int,
+        nargs="+",
+        metavar="N",
+        help="only this: N copies of SOURCE played at 25 fps in real time at once, for each N (scripts/stream_load.py)",
+    )
+    parser.add_argument("--stream-seconds", type=float, default=20.0, help="--streams: how long each run plays")
     args = parser.parse_args()
     if not Path(args.source).is_file():
         print(f"error: source not found: {args.source}", file=sys.stderr)
         return 2
+    if args.streams:
+        from scripts.stream_load import streams_report
+
+        return streams_report(Path(args.source), args.streams, 25.0, args.stream_seconds, args.json)
     if args.memory_worker:
         memory_worker(args.source, args.memory_worker, args.memory_frames, sample_every=500)
         return 0

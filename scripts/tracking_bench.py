@@ -109,7 +109,7 @@ def detector_fingerprint(input_size: tuple[int, int]) -> str:
     digest = hashlib.sha256(f"{input_size}".encode())
     for module in (ssdlite, ssd_boxes):
         digest.update(inspect.getsource(module).encode())
-    digest.update(ssdlite.find_graph().read_bytes())
+    digest.update(ssdlite.SHIPPED_MODEL.read_bytes())
     return digest.hexdigest()[:12]
 
 

@@ -32,17 +32,17 @@ BUILDERS = {
     "mobilenet": (
         "from detectors.keras_runtime import WEIGHTS_DIR\n"
         "from detectors.mobilenet import MobileNetDetector\n"
-        "detector = MobileNetDetector(WEIGHTS_DIR / 'mobilenet.keras', (320, 192))"
+        "detector = MobileNetDetector(WEIGHTS_DIR / 'mobilenet.tflite', (320, 192))"
     ),
     "smallervgg": (
         "from detectors.keras_runtime import WEIGHTS_DIR\n"
         "from detectors.smallervgg import SmallerVGGDetector\n"
-        "detector = SmallerVGGDetector(WEIGHTS_DIR / 'smallervgg.keras', (480, 270))"
+        "detector = SmallerVGGDetector(WEIGHTS_DIR / 'smallervgg.tflite', (480, 270))"
     ),
     "smallervgg-motion": (
         "from detectors.keras_runtime import WEIGHTS_DIR\n"
         "from detectors.smallervgg import SmallerVGGDetector\n"
-        "detector = SmallerVGGDetector(WEIGHTS_DIR / 'smallervgg.keras', (480, 270), "
+        "detector = SmallerVGGDetector(WEIGHTS_DIR / 'smallervgg.tflite', (480, 270), "
         "candidates='motion')"
     ),
 }

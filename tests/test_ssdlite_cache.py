@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from detectors.ssdlite import cached_tflite_path
+from detectors.ssdlite_graph import cached_tflite_path
 
 
 @pytest.fixture(autouse=True)

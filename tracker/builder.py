@@ -14,7 +14,11 @@ from tracker.trackers import build_tracker
 
 
 def build_pipeline(
-    settings: Settings, source: FrameSource | str, *, draw: bool = True, detector: Detector | None = None
+    settings: Settings,
+    source: FrameSource | str,
+    *,
+    draw: bool = True,
+    detector: Detector | None = None,
 ) -> Pipeline:
     """A pipeline over ``source`` (a ``FrameSource``, or anything ``tracker track`` accepts:
     a video file, an image folder, a webcam index, a stream URL). ``draw``: annotate each frame

@@ -202,16 +202,13 @@ def _say(args: argparse.Namespace, text: str) -> None:
 
 def _build(args: argparse.Namespace, settings: Settings) -> Pipeline:
     """Open the source first (a missing or corrupt one fails at once), paced when ``--realtime``;
-    then load the detector and tracker, saying so (and how long it took) when the detector loads
-    a network, which takes seconds."""
+    then load the detector and tracker, saying so and how long it took."""
     from tracker.builder import build_pipeline
     from tracker.capture import PacedSource, open_source
 
     source = open_source(args.source, settings.live)
     paced = args.realtime and not source.info.live
-    slow = settings.detector.slow_to_load
-    if slow:
-        _say(args, f"loading detector '{settings.detector.name}' and tracker '{settings.tracker.name}'...")
+    _say(args, f"loading detector '{settings.detector.name}' and tracker '{settings.tracker.name}'...")
     started = time.perf_counter()
     try:
         draw = settings.output.video or bool(args.serve) or args.display
@@ -219,8 +216,7 @@ def _build(args: argparse.Namespace, settings: Settings) -> Pipeline:
     except BaseException:
         source.close()
         raise
-    if slow:
-        _say(args, f"loaded in {time.perf_counter() - started:.1f} s")
+    _say(args, f"loaded in {time.perf_counter() - started:.1f} s")
     if paced:
         _say(args, f"reading {source.info.name} at its {source.info.fps:g} fps (--realtime)")
     return pipeline

@@ -4,7 +4,7 @@ infinity are refused), and the part common to every detector's settings."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -25,7 +25,6 @@ class StrictSettings(BaseModel):
 class DetectorSettingsBase(StrictSettings):
     """What every detector takes; each implementation adds its own keys and a ``name`` tag."""
 
-    slow_to_load: ClassVar[bool] = False  # loads a network (TensorFlow): the CLI says so while it waits
     name: str
     min_score: float = Field(0.5, ge=-1e6, le=1e6, description="drop detections scoring below this")
     classes: list[str] | None = Field(None, description="keep only these class names (default: all)")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from tracker.core.geometry import iou_matrix
 
@@ -51,6 +50,8 @@ def match(cost: np.ndarray, max_cost: float) -> Matching:
     n_tracks, n_dets = cost.shape
     if n_tracks == 0 or n_dets == 0:
         return Matching(np.zeros((0, 2), int), np.arange(n_tracks), np.arange(n_dets))
+    from scipy.optimize import linear_sum_assignment  # here: the package takes ~0.5 s to import
+
     gated = np.where(cost <= max_cost, cost, max_cost + 1e6)
     rows, cols = linear_sum_assignment(gated)
     ok = gated[rows, cols] <= max_cost
