@@ -124,7 +124,7 @@ def test_tracking_never_imports_tensorflow(tmp_path: Path) -> None:
         print("exit", code, "tensorflow" in sys.modules, "keras" in sys.modules)
     """)
     assert result.stdout.split() == ["exit", "0", "False", "False"], result.stderr
-    assert "loading detector 'ssdlite'" in result.stderr and "loaded in" in result.stderr  # start-up feedback
+    assert "loaded detector 'ssdlite' and tracker 'bytetrack' in" in result.stderr  # start-up feedback
 
 
 def test_ssdlite_tf_runtime_without_tensorflow_is_one_clear_error(tmp_path: Path) -> None:

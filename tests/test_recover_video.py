@@ -24,7 +24,7 @@ from tracker.core.types import Frame, Tracks
 from tracker.outputs.video import VideoSink
 
 source = cv2.VideoCapture(sys.argv[1])
-sink = VideoSink(sys.argv[2], {fps})
+sink = VideoSink(sys.argv[2], {fps}, "mp4v")  # OpenCV's MPEG-4: no index until closed
 index = 0
 while (read := source.read())[0]:
     sink.write(FrameResult(Frame(index, index / {fps}, read[1]), Tracks.empty(), None, annotated=read[1]))

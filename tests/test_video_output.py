@@ -4,6 +4,8 @@ the fallback, and a codec that cannot write refused before the run starts."""
 from __future__ import annotations
 
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import av
@@ -11,7 +13,7 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.conftest import decoded_frames, run_cli
+from tests.conftest import REPO, decoded_frames, run_cli
 from tests.test_cli_errors import assert_one_line_error
 from tracker.core.errors import UserError
 from tracker.core.protocols import FrameResult
@@ -108,3 +110,26 @@ def test_a_source_too_small_to_encode_is_one_error_line(tmp_path: Path) -> None:
     result = run_cli("track", str(folder), "-o", str(out), "-q", "--detector", "motion")
     assert_one_line_error(result, "cannot write video", "1x1")
     assert not list(out.glob("*.mp4")) and not list(out.glob(".*partial*"))
+
+
+KILLED_WRITER = """
+import os, signal, sys
+import numpy as np
+from tracker.core.protocols import FrameResult
+from tracker.core.types import Frame, Tracks
+from tracker.outputs.video import VideoSink
+
+sink = VideoSink(sys.argv[1], 25.0)
+for index in range(150):  # 6 s at 25 fps: two keyframe fragments and more
+    image = np.full((240, 320, 3), index, np.uint8)
+    sink.write(FrameResult(Frame(index, index / 25, image), Tracks.empty(), None, annotated=image))
+os.kill(os.getpid(), signal.SIGKILL)  # no close(): the video keeps its temporary name
+"""
+
+
+def test_a_killed_runs_h264_video_plays_up_to_its_last_fragment(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, "-c", KILLED_WRITER, str(tmp_path / "annotated.mp4")], cwd=REPO, check=False)
+    (partial,) = tmp_path.glob("*.partial.mp4")
+    with av.open(str(partial)) as container:
+        frames = sum(1 for _ in container.decode(video=0))
+    assert frames >= 50  # at least the first 2-s fragment; measured 2026-11-30: 117 of 150

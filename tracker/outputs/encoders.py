@@ -22,6 +22,10 @@ from tracker.core.errors import UserError
 H264_CODECS = frozenset({"h264", "avc1", "x264"})  # names of H.264, any case: all go through PyAV
 CODEC_HELP = "output.codec: h264, or an OpenCV FourCC such as mp4v"
 PRESET = "veryfast"  # libx264's speed/size trade-off (768x576 vtest: see docs/speed.md)
+KEYFRAME_EVERY_S = 2.0  # a fragment per keyframe: what a killed run can lose of its video
+# Fragmented MP4 (index at the front, then one fragment per keyframe, written through): plays in
+# a browser, and a run killed outright leaves a playable video up to its last fragment.
+MOVFLAGS = "frag_keyframe+empty_moov+default_base_moof"
 
 
 class Encoder(Protocol):
@@ -34,8 +38,8 @@ class Encoder(Protocol):
 
 class H264Encoder:
     """libx264 through PyAV: yuv420p (even width and height: an odd last row or column is cut),
-    ``+faststart`` (the index moved to the front when the file is closed). Write errors
-    (a full disk) are raised."""
+    fragmented MP4 written through (``MOVFLAGS``; a keyframe every ``KEYFRAME_EVERY_S``). Write
+    errors (a full disk) are raised."""
 
     def __init__(self, path: Path, fps: float, width: int, height: int) -> None:
         import av
@@ -43,10 +47,12 @@ class H264Encoder:
         self.size = (width - width % 2, height - height % 2)
         if min(self.size) < 2:
             raise UserError(f"cannot write video {path.name}: frames of {width}x{height} are too small for H.264")
-        self._container = av.open(str(path), "w", format="mp4", options={"movflags": "+faststart"})
+        self._container = av.open(str(path), "w", format="mp4", options={"movflags": MOVFLAGS, "flush_packets": "1"})
         try:
             self._stream = self._container.add_stream(
-                "libx264", rate=Fraction(fps).limit_denominator(1001), options={"preset": PRESET}
+                "libx264",
+                rate=Fraction(fps).limit_denominator(1001),
+                options={"preset": PRESET, "g": str(max(1, round(KEYFRAME_EVERY_S * fps)))},
             )
             self._stream.width, self._stream.height = self.size
             self._stream.pix_fmt = "yuv420p"
