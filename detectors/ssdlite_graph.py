@@ -50,7 +50,7 @@ def cached_tflite_path(graph: Path, width: int, height: int, converter_version: 
     return cache_dir() / f"ssdlite-{digest}-tf{converter_version}-{width}x{height}.tflite"
 
 
-def _graph_function(graph_bytes: bytes, inputs: str, outputs: Sequence[str]):
+def graph_function(graph_bytes: bytes, inputs: str, outputs: Sequence[str]):
     import tensorflow as tf
 
     graph_def = tf.compat.v1.GraphDef()
@@ -62,7 +62,7 @@ def _graph_function(graph_bytes: bytes, inputs: str, outputs: Sequence[str]):
 def compute_anchors(graph: Path, width: int, height: int) -> np.ndarray:
     """The anchor boxes the graph generates for a ``width`` x ``height`` input."""
     tf = import_tensorflow()
-    anchors = _graph_function(graph.read_bytes(), "image_tensor:0", [ANCHORS])
+    anchors = graph_function(graph.read_bytes(), "image_tensor:0", [ANCHORS])
     return anchors(tf.zeros([1, height, width, 3], tf.uint8))[0].numpy()
 
 
@@ -92,7 +92,7 @@ def tf_network(graph: Path, width: int, height: int):
     images in, ``(encodings, logits)`` out."""
     tf = import_tensorflow()
     function = tf.function(
-        _graph_function(graph.read_bytes(), f"{NETWORK_INPUT}:0", NETWORK_OUTPUTS),
+        graph_function(graph.read_bytes(), f"{NETWORK_INPUT}:0", NETWORK_OUTPUTS),
         input_signature=[tf.TensorSpec([None, height, width, 3], tf.float32)],
     )
 

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 import pytest
 
-from detectors.evaluation import iou_matrix
+from tracker.core.geometry import iou_matrix
 from tracker.core.types import Frame
 
 pytestmark = pytest.mark.slow
@@ -38,9 +38,9 @@ def tensorflow():
 def reference_graph(tensorflow):
     """The whole frozen graph from ``image_tensor:0`` (uint8 RGB, any size): its own resize,
     network, post-processor. Returns pixel xyxy boxes and scores."""
-    from detectors.ssdlite import _graph_function, find_graph
+    from detectors.ssdlite_graph import find_graph, graph_function
 
-    graph = _graph_function(find_graph().read_bytes(), "image_tensor:0", ["detection_boxes", "detection_scores"])
+    graph = graph_function(find_graph().read_bytes(), "image_tensor:0", ["detection_boxes", "detection_scores"])
 
     def run(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         boxes, scores = graph(tensorflow.constant(cv2.cvtColor(image, cv2.COLOR_BGR2RGB)[None]))
