@@ -23,6 +23,7 @@ QUIET_LIBRARIES = {"OPENCV_LOG_LEVEL": "ERROR", "OPENCV_FFMPEG_LOGLEVEL": "-8", 
 COMMAND_MODULES = (
     "tracker.commands.track",
     "tracker.commands.eval",
+    "tracker.commands.detect",
 )
 
 
