@@ -65,7 +65,7 @@ def test_detect_on_a_video_numbers_its_frames(tmp_path: Path) -> None:
     result = run_cli("detect", str(video), "-o", str(out), "--detector", "motion", "--set", "detector.min_area=200")
     assert result.returncode == 0, result.stderr
     frames = [int(row["frame"]) for row in rows(out)]
-    assert frames and min(frames) >= 2 and max(frames) <= 12  # 1-based; MOG2 needs a frame to learn
+    assert min(frames) >= 1 and max(frames) == 12 and len(set(frames)) >= 8  # 1-based frame numbers
     assert {row["image"] for row in rows(out)} == {"clip.avi"}
 
 
