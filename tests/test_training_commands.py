@@ -12,6 +12,7 @@ import numpy as np
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from tests.conftest import REPO
+from tracker.cli import main
 from tracker.core.types import Frame
 
 
@@ -99,7 +100,7 @@ def test_train_mobilenet_one_short_epoch(tmp_path, shared_data):
 
     config = REPO / "configs" / "training" / "train_mobilenet.yaml"
     args = [
-        "--config",
+        "train",
         str(config),
         *_quick_run(
             tmp_path,
@@ -112,7 +113,7 @@ def test_train_mobilenet_one_short_epoch(tmp_path, shared_data):
             "train_crop=64",
         ),
     ]
-    assert _script("train_mobilenet").main(args) == 0
+    assert main(args) == 0  # `tracker train CONFIG --set ...`
     out, runs = tmp_path / "out", tmp_path / "runs" / "mobilenet"
     assert {p.name for p in out.iterdir()} == {"mobilenet.keras", "mobilenet.json", "mobilenet_curves.png"}
     metadata = json.loads((out / "mobilenet.json").read_text())
@@ -135,6 +136,13 @@ def test_train_mobilenet_one_short_epoch(tmp_path, shared_data):
     assert detector.class_names == ("car", "motorcycle", "truck")
     detections = detector.detect([Frame(0, 0.0, _traffic_frame(shared_data))])[0]
     assert len(detections) > 0
+
+
+def test_tracker_train_refuses_a_config_of_no_model_we_train(tmp_path, capsys):
+    config = tmp_path / "odd.yaml"
+    config.write_text("name: yolo\nepochs: 1\n")
+    assert main(["train", str(config)]) == 2
+    assert capsys.readouterr().err.strip().startswith(f"error: {config}: name 'yolo' is not a model we train")
 
 
 def test_bad_training_config_is_one_line_error(tmp_path, capsys):

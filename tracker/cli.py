@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "tracker.commands.track",
     "tracker.commands.eval",
     "tracker.commands.detect",
+    "tracker.commands.train",
 )
 
 

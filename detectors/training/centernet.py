@@ -20,7 +20,9 @@ MAX_BOXES = 64
 GAUSSIAN_SIZE_FACTOR = 0.54 / 6.0  # TTFNet's elliptical Gaussian: sigma = 0.54 * side / 6
 
 
-def cache_frames(items: Sequence[LabelledImage], class_names: Sequence[str], width: int):
+def cache_frames(
+    items: Sequence[LabelledImage], class_names: Sequence[str], width: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Decode every frame once at ``width`` (aspect kept): RGB uint8 images, boxes scaled to
     that size and padded to ``MAX_BOXES``, class ids (-1 = padding)."""
     images, boxes, classes = [], [], []
