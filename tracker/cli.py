@@ -22,6 +22,8 @@ QUIET_LIBRARIES = {"OPENCV_LOG_LEVEL": "ERROR", "OPENCV_FFMPEG_LOGLEVEL": "-8", 
 COMMAND_MODULES = (
     "tracker.commands.track",
     "tracker.commands.eval",
+    "tracker.commands.monitor",
+    "tracker.commands.events",
 )
 
 

@@ -13,7 +13,10 @@ from typing import TYPE_CHECKING, Any
 from tracker.core.errors import UserError
 
 if TYPE_CHECKING:
+    from tracker.config import Settings
+    from tracker.outputs.assemble import RunOutputs
     from tracker.outputs.layout import OutputLayout
+    from tracker.pipeline import Pipeline
 
 EPILOG = """\
 sources: a video file, a folder of images (read in name order, e.g. MOTChallenge img1/),
@@ -128,7 +131,7 @@ def _check_output_dir(layout: OutputLayout, overwrite: bool) -> None:
         raise UserError(f"{out_dir} already holds {names}; use --overwrite or another -o")
 
 
-def _clear_output_dir(layout: OutputLayout) -> None:
+def clear_output_dir(layout: OutputLayout) -> None:
     """Remove an earlier run's outputs (so no stale file mixes with this run's) and make the folder."""
     try:
         for path in layout.existing():
@@ -162,8 +165,33 @@ def _evaluate_into_summary(gt: Path, layout: OutputLayout, summary: dict[str, An
     print("HOTA {HOTA:.3f}  MOTA {MOTA:.3f}  IDF1 {IDF1:.3f}  IDSW {IDSW}".format(**metrics), file=sys.stderr)
 
 
+def run_summary(
+    pipeline: Pipeline, outputs: RunOutputs, settings: Settings, config: str | None, started: float
+) -> dict[str, Any]:
+    """``summary.json`` of a run (also written by each camera of ``tracker monitor``)."""
+    from tracker.config import settings_as_dict
+
+    source = pipeline.source
+    return {
+        "source": {
+            "name": source.info.name,
+            "fps": source.info.fps,
+            "frame_count": source.info.frame_count,
+            "live": source.info.live,
+            **source.stats(),
+        },
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
+        **pipeline.stats.as_dict(),
+        **({"counts": pipeline.counter.summary()} if pipeline.counter else {}),
+        **outputs.summary(),
+        "config": settings_as_dict(settings),
+        "config_file": str(config) if config else None,
+        "platform": {"python": platform.python_version(), "machine": platform.machine()},
+    }
+
+
 def run(args: argparse.Namespace) -> int:
-    from tracker.config import load_settings, settings_as_dict
+    from tracker.config import load_settings
     from tracker.outputs.layout import OutputLayout
 
     if args.max_frames is not None and args.max_frames < 1:
@@ -192,29 +220,14 @@ def run(args: argparse.Namespace) -> int:
             events=pipeline.counter is not None,
             serve=args.serve,
             display=args.display,
-            prepare=lambda: _clear_output_dir(layout),
+            prepare=lambda: clear_output_dir(layout),
         )
         started = time.time()
         with STOP.installed():  # SIGINT/SIGTERM: finish the frame, close the outputs, exit 0
             try:
                 stats = pipeline.run(outputs.sinks, max_frames=args.max_frames, progress=not args.quiet)
             finally:
-                summary = {
-                    "source": {
-                        "name": source.info.name,
-                        "fps": source.info.fps,
-                        "frame_count": source.info.frame_count,
-                        "live": source.info.live,
-                        **source.stats(),
-                    },
-                    "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
-                    **pipeline.stats.as_dict(),
-                    **({"counts": pipeline.counter.summary()} if pipeline.counter else {}),
-                    **outputs.summary(),
-                    "config": settings_as_dict(settings),
-                    "config_file": str(args.config) if args.config else None,
-                    "platform": {"python": platform.python_version(), "machine": platform.machine()},
-                }
+                summary = run_summary(pipeline, outputs, settings, args.config, started)
                 write_json_atomic(layout.summary, summary)
     if args.gt is not None:
         _evaluate_into_summary(args.gt, layout, summary)
