@@ -39,6 +39,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("cameras", metavar="CAMERAS.yaml", type=Path, help="the cameras to run")
     parser.add_argument("-o", "--output", metavar="DIR", required=True, type=Path, help="folder for the outputs")
+    parser.add_argument(
+        "--serve",
+        metavar="HOST:PORT",
+        help="dashboard at http://HOST:PORT/: every camera's live view, fps, state, counts and latest events "
+        "(PORT alone binds 127.0.0.1)",
+    )
     parser.add_argument("--overwrite", action="store_true", help="replace the camera outputs of an earlier run")
     parser.set_defaults(run=run)
 
@@ -63,15 +69,27 @@ def run(args: argparse.Namespace) -> int:
     from tracker.monitor.supervisor import Supervisor
 
     cameras = load_cameras(args.cameras)
+    if args.serve is not None:
+        from tracker.outputs.live_view import parse_host_port
+
+        host, port = parse_host_port(args.serve)
     _check_output_dir(args.output, [camera.name for camera in cameras], args.overwrite)
     run_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     database = args.output / event_store.DATABASE
-    event_store.create(database, run_id, args.cameras.resolve())
     supervisor = Supervisor(cameras, args.output, database, run_id)
+    dashboard = None
+    if args.serve is not None:  # its ports first: a taken port fails before anything is written
+        from tracker.monitor.dashboard import Dashboard
+
+        dashboard = Dashboard(host, port, [camera.name for camera in cameras], lambda: supervisor.snapshot)
+        supervisor.on_frame = dashboard.publish
+    event_store.create(database, run_id, args.cameras.resolve())
     previous = {signum: signal.signal(signum, supervisor.request_stop) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
         status = supervisor.run()
     finally:
+        if dashboard is not None:
+            dashboard.close()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     for name, camera in status["cameras"].items():

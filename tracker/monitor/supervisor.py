@@ -9,6 +9,7 @@ import multiprocessing
 import os
 import signal
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
@@ -47,8 +48,12 @@ class CameraState:
     events: collections.deque[dict[str, Any]] = field(default_factory=lambda: collections.deque(maxlen=RECENT_EVENTS))
     _rate_point: tuple[float, int] | None = None
 
-    def receive(self, message: dict[str, Any]) -> None:
+    def receive(self, message: dict[str, Any], on_frame: Callable[[str, bytes], None] | None) -> None:
         if message.get("attempt") != self.attempt:
+            return
+        if "jpeg" in message:
+            if on_frame is not None:
+                on_frame(self.camera.name, message["jpeg"])
             return
         now = time.monotonic()
         if "frames" in message:
@@ -59,9 +64,9 @@ class CameraState:
             self.counts = message["counts"]
             for event in message["events"]:
                 self.events.appendleft(event)
-        if message["state"] == "failed":
+        if message["state"] == "failed":  # the supervisor decides what follows when the worker exits
             self.error = message["error"]
-        if self.state not in FINAL_STATES:
+        elif self.state not in FINAL_STATES:
             self.state = message["state"]
 
     def as_dict(self, out_dir: Path) -> dict[str, Any]:
@@ -83,12 +88,21 @@ class CameraState:
 class Supervisor:
     """Runs every camera until its source ends (files) or a stop is asked for (live sources)."""
 
-    def __init__(self, cameras: list[Camera], out_dir: Path, database: Path, run_id: str) -> None:
-        self.out_dir, self.database, self.run_id = out_dir, database, run_id
+    def __init__(
+        self,
+        cameras: list[Camera],
+        out_dir: Path,
+        database: Path,
+        run_id: str,
+        on_frame: Callable[[str, bytes], None] | None = None,
+    ) -> None:
+        """``on_frame(camera, jpeg)``: the cameras' annotated frames, for a dashboard."""
+        self.out_dir, self.database, self.run_id, self.on_frame = out_dir, database, run_id, on_frame
         self.cameras = {camera.name: CameraState(camera) for camera in cameras}
         self.stopping = False
         self._context = multiprocessing.get_context("spawn")
         self._started = time.time()
+        self.snapshot = self.status()  # the latest status, read by the dashboard's threads
 
     def camera_dir(self, state: CameraState) -> Path:
         """``DIR/<name>/``; a live camera's restarts go beside its earlier outputs, in ``restart-N/``."""
@@ -114,6 +128,7 @@ class Supervisor:
                 self._kill_all()
             self._reap()
             self._restart_due()
+            self.snapshot = self.status()
             if time.monotonic() - last_written >= 1.0:
                 self.write_status()
                 last_written = time.monotonic()
@@ -129,18 +144,21 @@ class Supervisor:
         }
 
     def write_status(self) -> dict[str, Any]:
-        status = self.status()
+        self.snapshot = status = self.status()
         write_json_atomic(self.out_dir / STATUS_FILE, status)
         return status
 
     def _start(self, state: CameraState) -> None:
         reader, writer = self._context.Pipe(duplex=False)
-        job = CameraJob(state.camera, self.camera_dir(state), self.database, self.run_id, state.attempt)
+        job = CameraJob(
+            state.camera, self.camera_dir(state), self.database, self.run_id, state.attempt, self.on_frame is not None
+        )
         process = self._context.Process(target=run_camera, args=(job, writer), name=f"camera-{state.camera.name}")
         process.start()
         writer.close()  # the worker holds the only writing end: its death ends the pipe
         state.process, state.pipe, state.started = process, reader, time.monotonic()
-        state.state, state.restart_at, state._rate_point = "running", None, None
+        state.state, state.restart_at, state._rate_point = "starting", None, None
+        state.frames, state.fps, state.counts = 0, None, None  # each attempt counts afresh
 
     def _receive(self, timeout: float) -> None:
         watched = [state for state in self.cameras.values() if state.pipe is not None]
@@ -163,7 +181,7 @@ class Supervisor:
                 state.state = "stopped"
             elif code == 0 and not state.camera.live:
                 state.state = "ended"
-            elif code == 2 and state.error is not None:
+            elif code == 2 and state.error is not None and not state.camera.live:  # bad input: no retry
                 state.state = "failed"
             else:
                 self._schedule_restart(state, code)
@@ -176,7 +194,7 @@ class Supervisor:
             return
         try:
             while pipe.poll():
-                state.receive(pipe.recv())
+                state.receive(pipe.recv(), self.on_frame)
         except (EOFError, OSError):
             close = True
         if close:

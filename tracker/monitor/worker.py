@@ -15,6 +15,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+import cv2
+
 from tracker.core.errors import UserError
 from tracker.core.protocols import FrameResult, FrameSink
 from tracker.monitor.cameras import Camera
@@ -23,15 +25,63 @@ REPORT_EVERY_S = 0.5
 RECENT_EVENTS = 20
 
 
+PREVIEW_FPS = 10.0  # frames a second sent to the dashboard
+PREVIEW_WIDTH = 640
+
+
 @dataclass(frozen=True)
 class CameraJob:
-    """What one attempt of one camera runs."""
+    """What one attempt of one camera runs; ``preview``: send annotated frames for the dashboard."""
 
     camera: Camera
     out_dir: Path
     database: Path
     run_id: str
     attempt: int
+    preview: bool = False
+
+
+class Channel:
+    """The pipe to the supervisor, shared by the loop and the reporter thread."""
+
+    def __init__(self, pipe: Connection, attempt: int) -> None:
+        self._pipe, self._attempt, self._lock = pipe, attempt, threading.Lock()
+        self._parent = os.getppid()
+
+    def send(self, message: dict[str, Any]) -> None:
+        with self._lock:
+            try:
+                self._pipe.send({"attempt": self._attempt, **message})
+            except (OSError, ValueError):  # the supervisor is gone: the run goes on, unwatched
+                pass
+
+    def orphaned(self) -> bool:
+        return os.getppid() != self._parent
+
+
+class PreviewSink:
+    """Sends the annotated frames, as JPEG at most ``PREVIEW_FPS`` a second, to the dashboard."""
+
+    wants_image = True
+
+    def __init__(self, channel: Channel) -> None:
+        self.channel = channel
+        self._last = 0.0
+
+    def write(self, result: FrameResult) -> None:
+        now = time.monotonic()
+        if result.annotated is None or now - self._last < 1 / PREVIEW_FPS:
+            return
+        self._last = now
+        image = result.annotated
+        if image.shape[1] > PREVIEW_WIDTH:
+            image = cv2.resize(image, (PREVIEW_WIDTH, image.shape[0] * PREVIEW_WIDTH // image.shape[1]))
+        ok, jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 75])
+        if ok:
+            self.channel.send({"jpeg": jpeg.tobytes()})
+
+    def close(self) -> None:
+        pass
 
 
 class StatusSink:
@@ -58,9 +108,9 @@ class StatusSink:
 class Reporter(threading.Thread):
     """Sends the camera's state to the supervisor every ``REPORT_EVERY_S`` seconds."""
 
-    def __init__(self, job: CameraJob, status: StatusSink, pipe: Connection, stall_s: float) -> None:
+    def __init__(self, status: StatusSink, channel: Channel, stall_s: float) -> None:
         super().__init__(name="monitor-reporter", daemon=True)
-        self.job, self.status, self.pipe, self.stall_s = job, status, pipe, stall_s
+        self.status, self.channel, self.stall_s = status, channel, stall_s
         self.done = threading.Event()
 
     def snapshot(self, state: str | None = None) -> dict[str, Any]:
@@ -70,29 +120,23 @@ class Reporter(threading.Thread):
         while status.events:
             events.append(status.events.popleft())
         return {
-            "attempt": self.job.attempt,
             "state": state or ("reconnecting" if stalled else "running"),
             "frames": status.frames,
             "counts": status.counts,
             "events": events,
         }
 
-    def send(self, message: dict[str, Any]) -> None:
-        try:
-            self.pipe.send(message)
-        except (OSError, ValueError):  # the supervisor is gone: the run goes on, unwatched
-            pass
-
     def run(self) -> None:
         while not self.done.wait(REPORT_EVERY_S):
-            self.send(self.snapshot())
+            if self.channel.orphaned():  # the supervisor died: stop as a SIGTERM would
+                os.kill(os.getpid(), signal.SIGTERM)
+            self.channel.send(self.snapshot())
 
 
 def _track(job: CameraJob, pipe: Connection) -> None:
     from tracker.builder import build_pipeline
     from tracker.commands.track import clear_output_dir, run_summary
     from tracker.core.files import write_json_atomic
-    from tracker.interrupts import STOP
     from tracker.monitor.event_store import EventStoreSink
     from tracker.outputs.assemble import build_outputs
     from tracker.outputs.layout import OutputLayout
@@ -100,7 +144,8 @@ def _track(job: CameraJob, pipe: Connection) -> None:
     camera = job.camera
     settings = camera.settings()
     layout = OutputLayout(job.out_dir)
-    with build_pipeline(settings, camera.source, draw=settings.output.video) as pipeline:
+    channel = Channel(pipe, job.attempt)
+    with build_pipeline(settings, camera.source, draw=settings.output.video or job.preview) as pipeline:
         outputs = build_outputs(
             layout,
             settings.output,
@@ -110,37 +155,39 @@ def _track(job: CameraJob, pipe: Connection) -> None:
             prepare=lambda: clear_output_dir(layout),
         )
         status = StatusSink()
-        sinks: list[FrameSink] = [*outputs.sinks, status]
+        sinks: list[FrameSink] = [*outputs.sinks, status, *([PreviewSink(channel)] if job.preview else [])]
         if pipeline.counter is not None:
             attempt = job.attempt if camera.live else 0  # a file read again counts the same events
             sinks.append(EventStoreSink(job.database, job.run_id, camera.name, attempt))
-        reporter = Reporter(job, status, pipe, settings.live.read_timeout_s)
+        reporter = Reporter(status, channel, settings.live.read_timeout_s)
         reporter.start()
         started = time.time()
-        with STOP.installed():  # SIGTERM from the supervisor: finish the frame, close the outputs
-            signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the supervisor, which stops us
-            try:
-                pipeline.run(sinks, max_frames=camera.max_frames, progress=False)
-            finally:
-                write_json_atomic(layout.summary, run_summary(pipeline, outputs, settings, camera.config, started))
-                reporter.done.set()
-                reporter.send(reporter.snapshot(state="finished"))
+        try:
+            pipeline.run(sinks, max_frames=camera.max_frames, progress=False)
+        finally:
+            write_json_atomic(layout.summary, run_summary(pipeline, outputs, settings, camera.config, started))
+            reporter.done.set()
+            channel.send(reporter.snapshot(state="finished"))
 
 
 def run_camera(job: CameraJob, pipe: Connection) -> None:
     """The worker process's entry point: exit 0 when the source ended or a stop was asked for,
     2 on bad input (one ``error:`` line), another status on a crash."""
     from tracker.cli import QUIET_LIBRARIES
+    from tracker.interrupts import STOP
 
     for name, value in QUIET_LIBRARIES.items():
         os.environ.setdefault(name, value)
     try:
-        _track(job, pipe)
+        # SIGTERM from the supervisor: finish the frame and close the outputs (before the first
+        # frame: stop at once); Ctrl-C reaches the supervisor too, which stops every worker
+        with STOP.installed():
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            _track(job, pipe)
+    except KeyboardInterrupt:
+        return
     except UserError as error:
         message = f"{job.camera.name}: {error}"
         print(f"error: {message}", file=sys.stderr)
-        try:
-            pipe.send({"attempt": job.attempt, "state": "failed", "error": message})
-        except (OSError, ValueError):
-            pass
+        Channel(pipe, job.attempt).send({"state": "failed", "error": message})
         sys.exit(error.exit_code)
