@@ -23,6 +23,7 @@ COUNTING = {
     "zones": [{"name": "middle", "polygon": [[120, 0], [200, 0], [200, 239], [120, 239]]}],
     "min_frames_each_side": 3,
 }
+NOT_A_DATABASE = b"not a database, but long enough to be read as one " * 100
 
 
 def make_clip(folder: Path, frames: int, speed: float) -> Path:
@@ -115,6 +116,12 @@ def test_three_cameras_write_what_track_writes_and_every_event_once(tmp_path: Pa
     assert len(rows) == len(set(rows)) == 18  # per camera: 2 crossings, 2 zone entries, 2 exits
     assert set(rows) == set().union(*(jsonl_events(out, f"cam{i}") for i in range(3)))
     assert {c["state"] for c in status(out)["cameras"].values()} == {"ended"}
+    again = run_cli("monitor", str(tmp_path / "cameras.yaml"), "-o", str(out))
+    assert again.returncode == 2
+    assert (
+        again.stderr
+        == f"error: {out} already holds outputs of camera cam0, cam1, cam2; use --overwrite or another -o\n"
+    )
 
     table = run_cli("events", str(out), "--every", "1d", "--csv", "--camera", "cam1")
     assert table.returncode == 0, table.stderr
@@ -195,14 +202,26 @@ def test_bad_camera_files_are_one_error_naming_the_file(
     assert message in result.stderr
 
 
+def test_monitor_refuses_a_corrupt_events_database(tmp_path: Path, short_clip: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "events.sqlite").write_bytes(NOT_A_DATABASE)
+    result = run_cli("monitor", str(write_cameras(tmp_path, [camera("a", short_clip)])), "-o", str(out))
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"error: cannot use the events database {out / 'events.sqlite'}: ")
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["--every", "15x"], "interval '15x'"),
         (["--since", "yesterday"], "time 'yesterday'"),
         ([], "no events database"),
+        ([], "not a database"),
     ],
 )
 def test_events_refuses_bad_input(tmp_path: Path, args: list[str], message: str) -> None:
+    if message == "not a database":
+        (tmp_path / "events.sqlite").write_bytes(NOT_A_DATABASE)
     result = run_cli("events", str(tmp_path), *args)
     assert result.returncode == 2 and message in result.stderr and len(result.stderr.splitlines()) == 1

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tracker.core.errors import UserError
 from tracker.core.protocols import FrameResult
 
 DATABASE = "events.sqlite"
@@ -57,10 +58,14 @@ def connect(path: Path) -> sqlite3.Connection:
 
 def create(path: Path, run_id: str, cameras_file: Path) -> None:
     """Create the tables (kept when they exist: the database spans runs) and record the run."""
-    with connect(path) as connection:
-        connection.executescript(SCHEMA)
-        connection.execute("INSERT INTO runs VALUES (?, ?, ?)", (run_id, time.time(), str(cameras_file)))
-    connection.close()
+    try:
+        connection = connect(path)
+        with connection:
+            connection.executescript(SCHEMA)
+            connection.execute("INSERT INTO runs VALUES (?, ?, ?)", (run_id, time.time(), str(cameras_file)))
+        connection.close()
+    except sqlite3.Error as error:
+        raise UserError(f"cannot use the events database {path}: {error}") from None
 
 
 def event_row(run_id: str, camera: str, attempt: int, event: dict[str, Any], wall_time: float) -> tuple[Any, ...]:
