@@ -8,9 +8,14 @@ import signal
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tracker.core.errors import UserError
+
+if TYPE_CHECKING:
+    from tracker.monitor.worker import CameraJob, Worker
 
 EPILOG = """\
 CAMERAS.yaml:
@@ -45,6 +50,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="dashboard at http://HOST:PORT/: every camera's live view, fps, state, counts and latest events "
         "(PORT alone binds 127.0.0.1)",
     )
+    parser.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        help="run each camera as a Ray actor: 'local' starts a local Ray instance, else a ray.init address "
+        "(needs the [ray] extra; DIR must be at the same path on every node)",
+    )
     parser.add_argument("--overwrite", action="store_true", help="replace the camera outputs of an earlier run")
     parser.set_defaults(run=run)
 
@@ -63,6 +74,21 @@ def _check_output_dir(out_dir: Path, camera_names: list[str], overwrite: bool) -
         raise UserError(f"cannot write to output folder {out_dir}: {error.strerror}") from None
 
 
+def _launcher(address: str | None) -> Callable[[CameraJob], Worker]:
+    """How each camera's attempts start: local processes, or Ray actors at ``address``."""
+    from tracker.monitor.worker import LocalWorker
+
+    if address is None:
+        return LocalWorker
+    import detectors
+    import tracker
+    from tracker.monitor.ray_runner import RayLauncher
+    from tracker.ray_session import start_ray
+
+    start_ray(address, [tracker, detectors])  # shut down with this process
+    return RayLauncher()
+
+
 def run(args: argparse.Namespace) -> int:
     from tracker.monitor import event_store
     from tracker.monitor.cameras import load_cameras
@@ -76,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
     _check_output_dir(args.output, [camera.name for camera in cameras], args.overwrite)
     run_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     database = args.output / event_store.DATABASE
-    supervisor = Supervisor(cameras, args.output, database, run_id)
+    supervisor = Supervisor(cameras, args.output, database, run_id, launch=_launcher(args.ray))
     dashboard = None
     if args.serve is not None:  # its ports first: a taken port fails before anything is written
         from tracker.monitor.dashboard import Dashboard

@@ -1,24 +1,20 @@
-"""The local supervisor: one spawned worker process per camera, restarted with doubling waits
-when it crashes or its stream ends, stopped with SIGTERM (each worker finishes its frame and
+"""The supervisor: one worker per camera (a local process, or a Ray actor's), restarted with
+doubling waits when it crashes or its stream ends, stopped with SIGTERM (each worker finishes its frame and
 closes its outputs), and the state of every camera written to ``DIR/monitor.json``."""
 
 from __future__ import annotations
 
 import collections
-import multiprocessing
-import os
-import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection, wait
-from multiprocessing.process import BaseProcess
+from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
 from tracker.core.files import write_json_atomic
 from tracker.monitor.cameras import Camera
-from tracker.monitor.worker import RECENT_EVENTS, CameraJob, run_camera
+from tracker.monitor.worker import RECENT_EVENTS, CameraJob, LocalWorker, Worker
 
 STATUS_FILE = "monitor.json"
 BACKOFF_INITIAL_S = 1.0
@@ -36,8 +32,7 @@ class CameraState:
     state: str = "starting"
     attempt: int = 0
     failures_in_a_row: int = 0
-    process: BaseProcess | None = None
-    pipe: Connection | None = None
+    worker: Worker | None = None
     started: float = 0.0
     restart_at: float | None = None
     frames: int = 0
@@ -74,7 +69,7 @@ class CameraState:
             "source": self.camera.source,
             "state": self.state,
             "attempt": self.attempt,
-            "pid": self.process.pid if self.process is not None else None,
+            "pid": self.worker.pid if self.worker is not None else None,
             "output": str(out_dir),
             "frames": self.frames,
             "fps": self.fps,
@@ -95,12 +90,14 @@ class Supervisor:
         database: Path,
         run_id: str,
         on_frame: Callable[[str, bytes], None] | None = None,
+        launch: Callable[[CameraJob], Worker] = LocalWorker,
     ) -> None:
-        """``on_frame(camera, jpeg)``: the cameras' annotated frames, for a dashboard."""
+        """``on_frame(camera, jpeg)``: the cameras' annotated frames, for a dashboard;
+        ``launch``: starts one attempt (default: a local process)."""
         self.out_dir, self.database, self.run_id, self.on_frame = out_dir, database, run_id, on_frame
+        self.launch = launch
         self.cameras = {camera.name: CameraState(camera) for camera in cameras}
         self.stopping = False
-        self._context = multiprocessing.get_context("spawn")
         self._started = time.time()
         self.snapshot = self.status()  # the latest status, read by the dashboard's threads
 
@@ -149,34 +146,36 @@ class Supervisor:
         return status
 
     def _start(self, state: CameraState) -> None:
-        reader, writer = self._context.Pipe(duplex=False)
         job = CameraJob(
             state.camera, self.camera_dir(state), self.database, self.run_id, state.attempt, self.on_frame is not None
         )
-        process = self._context.Process(target=run_camera, args=(job, writer), name=f"camera-{state.camera.name}")
-        process.start()
-        writer.close()  # the worker holds the only writing end: its death ends the pipe
-        state.process, state.pipe, state.started = process, reader, time.monotonic()
+        state.worker, state.started = self.launch(job), time.monotonic()
         state.state, state.restart_at, state._rate_point = "starting", None, None
         state.frames, state.fps, state.counts = 0, None, None  # each attempt counts afresh
 
     def _receive(self, timeout: float) -> None:
-        watched = [state for state in self.cameras.values() if state.pipe is not None]
-        ready = wait([state.pipe for state in watched if state.pipe is not None], timeout=timeout)
-        for state in watched:
-            if state.pipe in ready:
-                self._drain(state, close=False)
+        workers = [state.worker for state in self.cameras.values() if state.worker is not None]
+        waitables = [worker.waitable for worker in workers if worker.waitable is not None]
+        if len(waitables) == len(workers) and waitables:
+            wait(waitables, timeout=timeout)
+        else:  # workers without a pipe (Ray) are polled
+            time.sleep(timeout)
+        for state in self.cameras.values():
+            self._drain(state)
+
+    def _drain(self, state: CameraState) -> None:
+        if state.worker is not None:
+            for message in state.worker.messages():
+                state.receive(message, self.on_frame)
 
     def _reap(self) -> None:
         """Note workers that exited: done, failed, or restarted after a wait."""
         for state in self.cameras.values():
-            process = state.process
-            if process is None or process.is_alive():
+            worker = state.worker
+            if worker is None or (code := worker.exitcode()) is None:
                 continue
-            process.join()
-            state.process = None
-            self._drain(state, close=True)
-            code = process.exitcode
+            self._drain(state)
+            state.worker = None
             if self.stopping:
                 state.state = "stopped"
             elif code == 0 and not state.camera.live:
@@ -185,21 +184,6 @@ class Supervisor:
                 state.state = "failed"
             else:
                 self._schedule_restart(state, code)
-
-    def _drain(self, state: CameraState, close: bool) -> None:
-        """Take every message waiting in the camera's pipe; close it when the worker is gone
-        (a message cut short by a kill included)."""
-        pipe = state.pipe
-        if pipe is None:
-            return
-        try:
-            while pipe.poll():
-                state.receive(pipe.recv(), self.on_frame)
-        except (EOFError, OSError):
-            close = True
-        if close:
-            pipe.close()
-            state.pipe = None
 
     def _schedule_restart(self, state: CameraState, code: int | None) -> None:
         ran_s = time.monotonic() - state.started
@@ -226,10 +210,10 @@ class Supervisor:
 
     def _stop_all(self) -> None:
         for state in self.cameras.values():
-            if state.process is not None and state.process.pid is not None and state.process.is_alive():
-                os.kill(state.process.pid, signal.SIGTERM)
+            if state.worker is not None:
+                state.worker.stop()
 
     def _kill_all(self) -> None:
         for state in self.cameras.values():
-            if state.process is not None and state.process.is_alive():
-                state.process.kill()
+            if state.worker is not None:
+                state.worker.kill()

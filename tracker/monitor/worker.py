@@ -5,6 +5,7 @@ second over its own pipe."""
 from __future__ import annotations
 
 import collections
+import multiprocessing
 import os
 import signal
 import sys
@@ -13,7 +14,7 @@ import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import cv2
 
@@ -191,3 +192,61 @@ def run_camera(job: CameraJob, pipe: Connection) -> None:
         print(f"error: {message}", file=sys.stderr)
         Channel(pipe, job.attempt).send({"state": "failed", "error": message})
         sys.exit(error.exit_code)
+
+
+class Worker(Protocol):
+    """One running attempt of a camera, as the supervisor sees it (here or on Ray)."""
+
+    pid: int | None
+    waitable: Connection | None  # ready when messages wait (None: poll)
+
+    def messages(self) -> list[dict[str, Any]]: ...
+
+    def exitcode(self) -> int | None: ...
+
+    def stop(self) -> None: ...
+
+    def kill(self) -> None: ...
+
+
+class LocalWorker:
+    """An attempt in a spawned process on this machine; its messages come over a pipe."""
+
+    def __init__(self, job: CameraJob) -> None:
+        context = multiprocessing.get_context("spawn")
+        reader, writer = context.Pipe(duplex=False)
+        self.process = context.Process(target=run_camera, args=(job, writer), name=f"camera-{job.camera.name}")
+        self.process.start()
+        writer.close()  # the worker holds the only writing end: its death ends the pipe
+        self.waitable: Connection | None = reader
+        self.pid = self.process.pid
+
+    def messages(self) -> list[dict[str, Any]]:
+        """Every message waiting; the pipe is closed once the worker is gone (a message cut
+        short by a kill included)."""
+        pipe, received = self.waitable, []
+        if pipe is None:
+            return []
+        try:
+            while pipe.poll():
+                received.append(pipe.recv())
+        except (EOFError, OSError):
+            pipe.close()
+            self.waitable = None
+        return received
+
+    def exitcode(self) -> int | None:
+        """``None`` while it runs."""
+        if self.process.is_alive():
+            return None
+        self.process.join()
+        return self.process.exitcode
+
+    def stop(self) -> None:
+        """SIGTERM: finish the frame, close the outputs."""
+        if self.pid is not None and self.process.is_alive():
+            os.kill(self.pid, signal.SIGTERM)
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
