@@ -4,6 +4,7 @@
     python scripts/benchmark.py videos/vtest.avi                 # shipped configs, 3 runs each
     python scripts/benchmark.py SOURCE -c configs/default.yaml --runs 5 --json bench.json
     python scripts/benchmark.py SOURCE --memory-frames 20000     # also: RSS flat over a looped source
+    python scripts/benchmark.py SOURCE --cameras 4 [--ray]       # instead: 4 live cameras in tracker monitor
 
 Measures, in one run of this script:
 * the floors: OpenCV decode only, and decode plus ``mp4v`` encode of the same frames;
@@ -379,10 +380,21 @@ def main() -> int:
         help="also check RSS from frame 1,000 to N of the looped source (default config)",
     )
     parser.add_argument("--memory-worker", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--cameras", type=int, metavar="N", help="instead: N 25-fps cameras at once in tracker monitor (real time?)"
+    )
+    parser.add_argument("--seconds", type=float, default=30.0, help="--cameras: seconds measured after a warm-up")
+    parser.add_argument("--ray", action="store_true", help="--cameras: on a local Ray instance")
     args = parser.parse_args()
     if not Path(args.source).is_file():
         print(f"error: source not found: {args.source}", file=sys.stderr)
         return 2
+    if args.cameras:
+        from scripts.monitor_bench import monitor_benchmark
+
+        config = args.config[0] if args.config else None
+        print(json.dumps(monitor_benchmark(args.source, args.cameras, config, args.seconds, args.ray), indent=1))
+        return 0
     if args.memory_worker:
         memory_worker(args.source, args.memory_worker, args.memory_frames, sample_every=500)
         return 0
