@@ -50,6 +50,7 @@ def test_live_cameras_dashboard_stream_restart_and_stop(tmp_path: Path, clip: Pa
         {"name": "street", "source": cameras[0].url, "overrides": MOTION},
         {"name": "door", "source": cameras[1].url, "overrides": MOTION},
         {"name": "file", "source": str(clip), "overrides": MOTION},
+        {"name": "short", "source": cameras[1].url, "overrides": MOTION, "max_frames": 30},  # ends, no restart
     ]
     out = tmp_path / "out"
     process = start_cli("monitor", str(write_cameras(tmp_path, entries)), "-o", str(out), "--serve", "127.0.0.1:0")
@@ -62,7 +63,7 @@ def test_live_cameras_dashboard_stream_restart_and_stop(tmp_path: Path, clip: Pa
         now = wait_for(
             url,
             lambda c: (
-                c["file"]["state"] == "ended"
+                c["file"]["state"] == c["short"]["state"] == "ended"
                 and all(c[name]["state"] == "running" and c[name]["frames"] > 20 for name in ("street", "door"))
             ),
         )
@@ -92,7 +93,13 @@ def test_live_cameras_dashboard_stream_restart_and_stop(tmp_path: Path, clip: Pa
     assert process.returncode == 0, stderr
     assert "Traceback" not in stderr
     final = json.loads((out / "monitor.json").read_text())["cameras"]
-    assert {name: c["state"] for name, c in final.items()} == {"street": "stopped", "door": "stopped", "file": "ended"}
+    assert {name: c["state"] for name, c in final.items()} == {
+        "street": "stopped",
+        "door": "stopped",
+        "file": "ended",
+        "short": "ended",
+    }
+    assert final["short"]["restarts"] == [] and final["short"]["frames"] == 30
     restart = out / "street" / f"restart-{final['street']['attempt']}"
     for folder in (out / "street", out / "door", restart):
         summary = json.loads((folder / "summary.json").read_text())

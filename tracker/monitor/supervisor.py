@@ -39,6 +39,7 @@ class CameraState:
     fps: float | None = None
     counts: dict[str, Any] | None = None
     error: str | None = None
+    stopped_by: str | None = None  # how the current attempt's loop ended
     restarts: list[dict[str, Any]] = field(default_factory=list)
     events: collections.deque[dict[str, Any]] = field(default_factory=lambda: collections.deque(maxlen=RECENT_EVENTS))
     _rate_point: tuple[float, int] | None = None
@@ -59,6 +60,7 @@ class CameraState:
             self.counts = message["counts"]
             for event in message["events"]:
                 self.events.appendleft(event)
+        self.stopped_by = message.get("stopped_by", self.stopped_by)
         if message["state"] == "failed":  # the supervisor decides what follows when the worker exits
             self.error = message["error"]
         elif self.state not in FINAL_STATES:
@@ -151,7 +153,7 @@ class Supervisor:
         )
         state.worker, state.started = self.launch(job), time.monotonic()
         state.state, state.restart_at, state._rate_point = "starting", None, None
-        state.frames, state.fps, state.counts = 0, None, None  # each attempt counts afresh
+        state.frames, state.fps, state.counts, state.stopped_by = 0, None, None, None  # each attempt afresh
 
     def _receive(self, timeout: float) -> None:
         workers = [state.worker for state in self.cameras.values() if state.worker is not None]
@@ -178,7 +180,7 @@ class Supervisor:
             state.worker = None
             if self.stopping:
                 state.state = "stopped"
-            elif code == 0 and not state.camera.live:
+            elif code == 0 and (not state.camera.live or state.stopped_by == "max_frames"):
                 state.state = "ended"
             elif code == 2 and state.error is not None and not state.camera.live:  # bad input: no retry
                 state.state = "failed"

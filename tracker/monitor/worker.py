@@ -168,7 +168,7 @@ def _track(job: CameraJob, pipe: Connection) -> None:
         finally:
             write_json_atomic(layout.summary, run_summary(pipeline, outputs, settings, camera.config, started))
             reporter.done.set()
-            channel.send(reporter.snapshot(state="finished"))
+            channel.send({**reporter.snapshot(state="finished"), "stopped_by": pipeline.stats.stopped_by})
 
 
 def run_camera(job: CameraJob, pipe: Connection) -> None:
