@@ -29,7 +29,7 @@ CAMERA_FPS = 25.0
 KEPT_UP = 0.95  # share of the camera's frames processed
 
 
-def _start_cameras(source: str, count: int, seconds: float) -> list[tuple[subprocess.Popen, int]]:
+def start_cameras(source: str, count: int, seconds: float) -> list[tuple[subprocess.Popen, int]]:
     cameras = []
     for _ in range(count):
         process = subprocess.Popen(
@@ -56,7 +56,7 @@ def monitor_benchmark(
     source: str, count: int, config: Path | None, seconds: float, ray: bool, warmup_s: float = 20.0
 ) -> dict[str, Any]:
     """Run ``count`` cameras for ``seconds`` after they all run; figures per camera and overall."""
-    cameras = _start_cameras(source, count, warmup_s + seconds + 120)
+    cameras = start_cameras(source, count, warmup_s + seconds + 120)
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         entries = [
