@@ -5,6 +5,7 @@
     python scripts/benchmark.py SOURCE -c configs/default.yaml --runs 5 --json bench.json
     python scripts/benchmark.py SOURCE --memory-frames 20000     # also: RSS flat over a looped source
     python scripts/benchmark.py SOURCE --streams 1 2 4 8         # only: real-time streams held at once
+    python scripts/benchmark.py SOURCE --cameras 4 [--ray]       # instead: 4 live cameras in tracker monitor
 
 Measures, in one run of this script:
 * the floors: OpenCV decode only, and decode plus encode of the same frames with the output's
@@ -388,6 +389,11 @@ def main() -> int:
         help="only this: N copies of SOURCE played at 25 fps in real time at once, for each N (scripts/stream_load.py)",
     )
     parser.add_argument("--stream-seconds", type=float, default=20.0, help="--streams: how long each run plays")
+    parser.add_argument(
+        "--cameras", type=int, metavar="N", help="instead: N 25-fps cameras at once in tracker monitor (real time?)"
+    )
+    parser.add_argument("--seconds", type=float, default=30.0, help="--cameras: seconds measured after a warm-up")
+    parser.add_argument("--ray", action="store_true", help="--cameras: on a local Ray instance")
     args = parser.parse_args()
     if not Path(args.source).is_file():
         print(f"error: source not found: {args.source}", file=sys.stderr)
@@ -396,6 +402,12 @@ def main() -> int:
         from scripts.stream_load import streams_report
 
         return streams_report(Path(args.source), args.streams, 25.0, args.stream_seconds, args.json)
+    if args.cameras:
+        from scripts.monitor_bench import monitor_benchmark
+
+        config = args.config[0] if args.config else None
+        print(json.dumps(monitor_benchmark(args.source, args.cameras, config, args.seconds, args.ray), indent=1))
+        return 0
     if args.memory_worker:
         memory_worker(args.source, args.memory_worker, args.memory_frames, sample_every=500)
         return 0

@@ -25,6 +25,8 @@ COMMAND_MODULES = (
     "tracker.commands.eval",
     "tracker.commands.detect",
     "tracker.commands.train",
+    "tracker.commands.monitor",
+    "tracker.commands.events",
 )
 
 

@@ -13,6 +13,7 @@ from tracker.core.errors import UserError
 
 if TYPE_CHECKING:
     from tracker.config import Settings
+    from tracker.outputs.assemble import RunOutputs
     from tracker.outputs.layout import OutputLayout
     from tracker.pipeline import Pipeline
 
@@ -293,8 +294,39 @@ def _raise_output_failure(layout: OutputLayout, failure: OSError | None, summary
     raise UserError(message, exit_code=1)
 
 
+def run_summary(
+    pipeline: Pipeline,
+    outputs: RunOutputs,
+    settings: Settings,
+    config: str | None,
+    started: float,
+    failure: OSError | None = None,
+) -> dict[str, Any]:
+    """``summary.json`` of a run (also written by each camera of ``tracker monitor``)."""
+    from tracker.config import settings_as_dict
+
+    source = pipeline.source
+    return {
+        "source": {
+            "name": source.info.name,
+            "fps": source.info.fps,
+            "frame_count": source.info.frame_count,
+            "live": source.info.live,
+            **source.stats(),
+        },
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
+        **pipeline.stats.as_dict(),
+        **({"counts": pipeline.counter.summary()} if pipeline.counter else {}),
+        **outputs.summary(),
+        **({"error": os_error_text(failure)} if failure is not None else {}),
+        "config": settings_as_dict(settings),
+        "config_file": str(config) if config else None,
+        "platform": {"python": platform.python_version(), "machine": platform.machine()},
+    }
+
+
 def run(args: argparse.Namespace) -> int:
-    from tracker.config import load_settings, settings_as_dict
+    from tracker.config import load_settings
     from tracker.outputs.layout import OutputLayout
 
     if args.max_frames is not None and args.max_frames < 1:
@@ -335,23 +367,7 @@ def run(args: argparse.Namespace) -> int:
             except OSError as error:  # an output could not be written (a full disk)
                 failure = error
             finally:
-                summary = {
-                    "source": {
-                        "name": source.info.name,
-                        "fps": source.info.fps,
-                        "frame_count": source.info.frame_count,
-                        "live": source.info.live,
-                        **source.stats(),
-                    },
-                    "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
-                    **pipeline.stats.as_dict(),
-                    **({"counts": pipeline.counter.summary()} if pipeline.counter else {}),
-                    **outputs.summary(),
-                    **({"error": os_error_text(failure)} if failure is not None else {}),
-                    "config": settings_as_dict(settings),
-                    "config_file": str(args.config) if args.config else None,
-                    "platform": {"python": platform.python_version(), "machine": platform.machine()},
-                }
+                summary = run_summary(pipeline, outputs, settings, args.config, started, failure)
                 summary_error = _write_summary(layout, summary)
                 STOP.ignore_after_uninstall()  # the run is over: later signals must not break the exit
             _raise_output_failure(layout, failure, summary_error)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import logging
 import os
-import socket
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
@@ -96,25 +94,12 @@ def _run_in_processes(
 
 
 def _run_on_ray(sequences: list[SequenceInput], per_frame: bool, address: str) -> list[tuple[SequenceResult, dict]]:
-    try:
-        import ray
-    except ImportError:
-        raise UserError("--ray needs Ray: pip install 'tracker[ray]'") from None
     import tracker
+    from tracker.ray_session import start_ray
 
-    started_here = not ray.is_initialized()
-    if started_here:
-        _check_reachable(address)
-        try:  # ship this package to the workers so a remote cluster needs no install
-            ray.init(
-                address=None if address == "local" else address,
-                runtime_env={"py_modules": [str(Path(tracker.__file__).parent)]},
-                include_dashboard=False,
-                log_to_driver=False,
-                logging_level=logging.ERROR,
-            )
-        except (ConnectionError, ValueError, RuntimeError) as error:
-            raise UserError(f"cannot start or reach Ray at {address!r}: {error}") from None
+    started_here = start_ray(address, [tracker])
+    import ray
+
     try:
         task = ray.remote(_evaluate_input)
         return ray.get([task.remote(s, per_frame) for s in sequences])
@@ -125,15 +110,3 @@ def _run_on_ray(sequences: list[SequenceInput], per_frame: bool, address: str) -
     finally:
         if started_here:
             ray.shutdown()
-
-
-def _check_reachable(address: str, timeout_s: float = 5.0) -> None:
-    """Fail fast on a ``host:port`` / ``ray://host:port`` that does not answer (``ray.init``
-    itself retries for minutes); ``local`` and ``auto`` are left to Ray."""
-    host, _, port = address.removeprefix("ray://").rpartition(":")
-    if not host or not port.isdigit():
-        return
-    try:
-        socket.create_connection((host, int(port)), timeout=timeout_s).close()
-    except OSError as error:
-        raise UserError(f"cannot reach Ray at {address!r}: {error}") from None
