@@ -157,6 +157,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
             overrides[key] = value
     if args.detect_every is not None:
         overrides.setdefault("pipeline.max_detect_gap_s", None)  # N on the command line is the exact schedule
+        overrides.setdefault("pipeline.redetect_on_tentative", True)  # uncapped gaps: confirm new tracks early
     if args.no_video:
         overrides["output.video"] = False
     return overrides
