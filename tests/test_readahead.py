@@ -4,6 +4,7 @@ user as one error line, with the frames before it written)."""
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 
@@ -84,3 +85,13 @@ def test_a_reader_error_mid_run_is_one_error_line_and_the_frames_before_it_are_w
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: ") and "cannot read image" in lines[0], result.stderr
     assert '"frames": 20' in (out / "summary.json").read_text()
+
+
+def test_frames_decoded_ahead_but_never_processed_are_not_counted_as_read(tmp_path: Path, clip: Path) -> None:
+    out = tmp_path / "out"
+    result = run_cli(
+        "track", str(clip), "-o", str(out), "--detector", "motion", "-q", "--no-video", "--max-frames", "10"
+    )
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["frames"] == 10 and summary["source"]["frames_read"] == 10, summary["source"]

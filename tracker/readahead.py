@@ -27,7 +27,8 @@ class _Failure:
 
 class ReadAheadSource:
     """``source`` (a finite file or folder source) iterated on a reader thread, ``depth``
-    frames ahead at most. It has ``source``'s ``info``, ``end_reason`` and ``stats()``."""
+    frames ahead at most. It has ``source``'s ``info``, ``end_reason`` and ``stats()``, whose
+    ``frames_read`` counts the frames handed out (not those decoded ahead when a run stops)."""
 
     def __init__(self, source: FrameSource, depth: int = DEPTH) -> None:
         self.source = source
@@ -35,6 +36,7 @@ class ReadAheadSource:
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=depth)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.frames_handed = 0
 
     def __iter__(self) -> Iterator[Frame]:
         if self._thread is not None:
@@ -47,6 +49,7 @@ class ReadAheadSource:
                 return
             if isinstance(item, _Failure):
                 raise item.error
+            self.frames_handed += 1
             yield item
 
     def _read(self) -> None:
@@ -81,7 +84,14 @@ class ReadAheadSource:
         self.source.close()
 
     def stats(self) -> dict[str, Any]:
-        return self.source.stats()
+        stats = self.source.stats()
+        if "frames_read" in stats:
+            stats["frames_read"] = self.frames_handed
+            expected = stats.get("frames_expected")
+            stats["truncated"] = stats.get("truncated", False) or (
+                expected is not None and self.frames_handed < expected
+            )
+        return stats
 
     def __enter__(self) -> ReadAheadSource:
         return self
