@@ -76,7 +76,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=int,
         metavar="N",
         help="run the detector exactly every N frames (and early when the tracker asks); "
-        "lifts pipeline.max_detect_gap_s",
+        "lifts pipeline.max_detect_gap_s and turns pipeline.redetect_on_tentative on",
     )
     parser.add_argument("--min-score", type=float, metavar="X", help="drop detections scoring below X")
     parser.add_argument("--det-file", type=Path, metavar="PATH", help="motfile detector: det.txt to read")
