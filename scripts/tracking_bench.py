@@ -76,8 +76,9 @@ def sweep_configurations() -> dict[str, tuple[str, dict]]:
 
 
 def every_overrides(every: int) -> dict:
-    """The overrides that make a run detect exactly every ``every`` frames (plus early calls)."""
-    return {"pipeline.detect_every": every, "pipeline.max_detect_gap_s": None}
+    """The overrides that make a run detect exactly every ``every`` frames (plus early calls),
+    as ``--detect-every N`` does: no seconds cap, so new tracks ask to be confirmed early."""
+    return {"pipeline.detect_every": every, "pipeline.max_detect_gap_s": None, "pipeline.redetect_on_tentative": True}
 
 
 @dataclass(frozen=True)

@@ -35,16 +35,20 @@ def test_gap_in_seconds_caps_detect_every_on_slow_sources() -> None:
 
 def test_early_reasons_reset_the_schedule_and_can_be_switched_off() -> None:
     reasons = {3: "tentative", 4: "low_confidence", 5: "left_frame"}
-    assert detected_frames(PipelineSettings(detect_every=10, max_detect_gap_s=None), 25, reasons, 20) == [
+    eager = PipelineSettings(detect_every=10, max_detect_gap_s=None, redetect_on_tentative=True)
+    assert detected_frames(eager, 25, reasons, 20) == [
         0,
         3,
         4,
         5,
         15,
     ]
-    quiet = PipelineSettings(
-        detect_every=10, max_detect_gap_s=None, redetect_on_tentative=False, redetect_on_exit=False
-    )
+    quiet = PipelineSettings(detect_every=10, max_detect_gap_s=None, redetect_on_exit=False)
     assert detected_frames(quiet, 25, reasons, 20) == [0, 4, 14]  # low confidence is the tracker's own switch
     # "no_tracks" is never switched off: with nothing to follow there is nothing else to do.
     assert detected_frames(quiet, 25, {2: "no_tracks"}, 13) == [0, 2, 12]
+
+
+def test_by_default_new_tracks_wait_for_the_next_scheduled_detection() -> None:
+    # the output lag shows them from their first detection; the seconds cap keeps the wait short
+    assert detected_frames(PipelineSettings(), 25, {1: "tentative", 6: "tentative"}, 11) == [0, 5, 10]

@@ -10,6 +10,7 @@ from tracker.core.protocols import Detector, FrameSource
 from tracker.counting import LineZoneCounter
 from tracker.outputs.annotators import standard_annotators
 from tracker.pipeline import Pipeline
+from tracker.readahead import ReadAheadSource
 from tracker.trackers import build_tracker
 
 
@@ -24,7 +25,8 @@ def build_pipeline(
     a video file, an image folder, a webcam index, a stream URL). ``draw``: annotate each frame
     (``FrameResult.annotated``); ``detector``: use this one instead of building
     ``settings.detector`` (e.g. a detector already loaded). A source opened here is closed when
-    building fails, and by ``Pipeline.close()``."""
+    building fails, and by ``Pipeline.close()``. Files and folders (not live sources) are
+    decoded ahead on a reader thread (``ReadAheadSource``)."""
     opened = open_source(source, settings.live) if isinstance(source, str) else source
     try:
         if detector is None:
@@ -34,6 +36,8 @@ def build_pipeline(
         if opened is not source:
             opened.close()
         raise
+    if not opened.info.live:
+        opened = ReadAheadSource(opened)
     max_age = settings.tracker.max_age_frames(opened.info.fps)
     counter = LineZoneCounter(settings.counting, detector.class_names, forget_after=max_age + 1)
     pipeline = Pipeline(opened, detector, tracker, settings.pipeline, counter=counter, max_age_frames=max_age)

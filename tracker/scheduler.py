@@ -23,7 +23,10 @@ class PipelineSettings(StrictSettings):
     )
     redetect_on_exit: bool = Field(True, description="run the detector early when a track leaves the frame")
     redetect_on_tentative: bool = Field(
-        True, description="run the detector on the next frame while a new track waits for confirmation"
+        False,
+        description="run the detector on the next frame while a new track waits for confirmation; "
+        "false: it is confirmed at the next scheduled detections (at most max_detect_gap_s apart) and, through "
+        "the output lag, still shown from its first detection (--detect-every N sets it to true)",
     )
     lag_frames: int = Field(
         10,

@@ -77,7 +77,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=int,
         metavar="N",
         help="run the detector exactly every N frames (and early when the tracker asks); "
-        "lifts pipeline.max_detect_gap_s",
+        "lifts pipeline.max_detect_gap_s and turns pipeline.redetect_on_tentative on",
     )
     parser.add_argument("--min-score", type=float, metavar="X", help="drop detections scoring below X")
     parser.add_argument("--det-file", type=Path, metavar="PATH", help="motfile detector: det.txt to read")
@@ -158,6 +158,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
             overrides[key] = value
     if args.detect_every is not None:
         overrides.setdefault("pipeline.max_detect_gap_s", None)  # N on the command line is the exact schedule
+        overrides.setdefault("pipeline.redetect_on_tentative", True)  # uncapped gaps: confirm new tracks early
     if args.no_video:
         overrides["output.video"] = False
     return overrides
