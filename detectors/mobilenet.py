@@ -1,13 +1,13 @@
-"""``mobilenet``: a MobileNetV2 (width 0.35) + CenterNet vehicle detector, trained from scratch
-on traffic-voc by ``scripts/train_mobilenet.py``. Classes: car, motorcycle, truck (trucks and
-the few buses of the training set). Suits street and traffic cameras seen from above, like
-the training frames; it knows no people.
+"""``mobilenet``: our MobileNetV2 + CenterNet detector for traffic and street cameras, trained by
+``tracker train configs/training/train_mobilenet.yaml`` on about 20 cameras and photo sets, its
+backbone started from the MobileNetV2 inside SSDLite. Classes: car, bus, truck, motorcycle,
+bicycle, person (see ``detectors/weights/MODEL_CARD.md``).
 
-The whole frame is resized to ``input_width x input_height`` (rounded to a multiple of 32). The
-shipped ``mobilenet.tflite`` runs on LiteRT at the trained 320x192 only; the network is fully
-convolutional, so ``weights: .../mobilenet.keras`` (TensorFlow, the ``[train]`` extra) runs the
-same weights at any such size. Decoding (peak picking on the centre heatmaps, boxes from size and
-offset) runs in NumPy/OpenCV.
+The whole frame is resized to ``input_width x input_height`` (default: the size it was trained
+for, in its metadata; rounded to a multiple of 32). The shipped ``mobilenet.tflite`` runs on
+LiteRT at that size only; the network is fully convolutional, so ``weights: .../mobilenet.keras``
+(TensorFlow, the ``[train]`` extra) runs the same weights at any such size. Decoding (peak
+picking on the centre heatmaps, boxes from size and offset) runs in NumPy/OpenCV.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Literal
 
 import cv2
 import numpy as np
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from detectors.keras_runtime import Network, keras_network, litert_network, load_metadata, load_model, weights_path
 from tracker.core.errors import UserError
@@ -40,7 +40,9 @@ def keras_centernet(weights: Path, metadata: dict, width: int, height: int) -> N
     trained = load_model(weights)
     if (width, height) == tuple(trained.input_shape[2:0:-1]):
         return keras_network(trained)
-    model = mobilenet_centernet(height, width, len(metadata["classes"]), metadata["alpha"], metadata["head_channels"])
+    model = mobilenet_centernet(
+        height, width, len(metadata["classes"]), metadata["alpha"], metadata["head_channels"], metadata["output_stride"]
+    )
     model.set_weights(trained.get_weights())
     return keras_network(model)
 
@@ -67,10 +69,11 @@ def decode_centernet(output: np.ndarray, n_classes: int, stride: int) -> tuple[n
 class MobileNetDetector:
     """CenterNet decoding of a MobileNetV2 backbone's heatmaps, batched over frames."""
 
-    def __init__(self, weights: Path, input_size: tuple[int, int], min_score: float = 0.3) -> None:
+    def __init__(self, weights: Path, input_size: tuple[int, int] | None = None, min_score: float = 0.3) -> None:
         metadata = load_metadata(weights)
         self.class_names: tuple[str, ...] = tuple(metadata["classes"])
-        self.input_width, self.input_height = (_multiple_of_32(v) for v in input_size)
+        width, height = input_size or (metadata["input_width"], metadata["input_height"])
+        self.input_width, self.input_height = _multiple_of_32(width), _multiple_of_32(height)
         self.stride = int(metadata["output_stride"])
         self.min_score = min_score
         if weights.suffix != ".tflite":
@@ -82,6 +85,10 @@ class MobileNetDetector:
                 f"{weights.name} runs at {model_size[0]}x{model_size[1]} only; for another input size set "
                 f"detector.weights to {weights.with_suffix('.keras')} (needs TensorFlow: pip install 'tracker[train]')"
             )
+
+    @property
+    def input_size(self) -> tuple[int, int]:
+        return self.input_width, self.input_height
 
     def detect(self, frames: Sequence[Frame]) -> list[Detections]:
         if not frames:
@@ -107,18 +114,27 @@ class MobileNetDetector:
 
 
 class MobileNetSettings(DetectorSettingsBase):
-    """``mobilenet``: our MobileNetV2-CenterNet vehicle detector (car, motorcycle, truck)."""
+    """``mobilenet``: our MobileNetV2-CenterNet traffic detector (car, bus, truck, motorcycle, bicycle, person)."""
 
     name: Literal["mobilenet"] = "mobilenet"
     min_score: float = Field(0.3, ge=0, le=1, description="drop detections scoring below this")
-    input_width: int = Field(320, ge=32, le=4096, description="network input width in pixels (trained at 320)")
-    input_height: int = Field(192, ge=32, le=4096, description="network input height in pixels (trained at 192)")
+    input_width: int | None = Field(
+        None, ge=32, le=4096, description="network input width in pixels (default: as trained, 512)"
+    )
+    input_height: int | None = Field(
+        None, ge=32, le=4096, description="network input height in pixels (default: as trained, 288)"
+    )
     weights: Path | None = Field(
         None,
         description="weights: .tflite runs on LiteRT, .keras on TensorFlow (default: the shipped mobilenet.tflite)",
     )
 
+    @model_validator(mode="after")
+    def _both_sizes_or_neither(self) -> MobileNetSettings:
+        if (self.input_width is None) != (self.input_height is None):
+            raise ValueError("set both input_width and input_height, or neither")
+        return self
+
     def build(self, source: Path | None) -> MobileNetDetector:
-        return MobileNetDetector(
-            weights_path(self.weights, "mobilenet.tflite"), (self.input_width, self.input_height), self.min_score
-        )
+        size = None if self.input_width is None or self.input_height is None else (self.input_width, self.input_height)
+        return MobileNetDetector(weights_path(self.weights, "mobilenet.tflite"), size, self.min_score)

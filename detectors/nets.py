@@ -41,11 +41,20 @@ def _conv_bn(x, filters: int):
 
 
 def mobilenet_centernet(
-    input_height: int | None, input_width: int | None, num_classes: int, alpha: float = 0.35, head_channels: int = 64
+    input_height: int | None,
+    input_width: int | None,
+    num_classes: int,
+    alpha: float = 0.35,
+    head_channels: int = 64,
+    output_stride: int = 4,
 ) -> keras.Model:
-    """MobileNetV2 backbone (width ``alpha``, random init) + a light FPN to stride 4 +
-    CenterNet heads. Fully convolutional: ``None`` sizes accept any multiple of 32. Output ``(H/4, W/4, num_classes + 4)``: per-class centre heatmap
-    logits, then log box width/height in output cells, then the centre's sub-cell offset."""
+    """MobileNetV2 backbone (width ``alpha``, random init) + a light FPN from stride 16 down to
+    ``output_stride`` (4 or 8) + CenterNet heads. Fully convolutional: ``None`` sizes accept any
+    multiple of 32. Output ``(H/s, W/s, num_classes + 4)``: per-class centre heatmap logits, then
+    log box width/height in output cells, then the centre's sub-cell offset. The backbone's
+    layers keep Keras' names (``block_N_*``), which ``detectors.training.ssdlite_backbone`` fills."""
+    if output_stride not in (4, 8):
+        raise ValueError(f"output_stride must be 4 or 8, not {output_stride}")
     inputs = keras.Input((input_height, input_width, 3), name="image")
     x = layers.Rescaling(1.0 / 127.5, offset=-1.0)(inputs)
     backbone = keras.applications.MobileNetV2(input_tensor=x, alpha=alpha, include_top=False, weights=None)
@@ -54,7 +63,7 @@ def mobilenet_centernet(
         for name in ("block_3_expand_relu", "block_6_expand_relu", "block_13_expand_relu")
     )
     x = _pointwise(stride16, head_channels)
-    for lateral in (stride8, stride4):
+    for lateral in (stride8, stride4) if output_stride == 4 else (stride8,):
         x = layers.UpSampling2D(2, interpolation="bilinear")(x)
         x = layers.Add()([x, _pointwise(lateral, head_channels)])
         x = layers.SeparableConv2D(head_channels, 3, padding="same", use_bias=False)(x)

@@ -95,8 +95,13 @@ def test_train_smallervgg_one_short_epoch(tmp_path, shared_data):
 
 
 def test_train_mobilenet_one_short_epoch(tmp_path, shared_data):
+    """One step from SSDLite's backbone: the frozen blocks keep the graph's weights exactly,
+    every trained weight moves by at most one Adam step (the learning rate)."""
     from detectors.mobilenet import MobileNetDetector
     from detectors.nets import mobilenet_centernet
+    from detectors.ssdlite_graph import find_graph
+    from detectors.training.ssdlite_backbone import load_into
+    from detectors.training.train_mobilenet import is_frozen
 
     config = REPO / "configs" / "training" / "train_mobilenet.yaml"
     args = [
@@ -109,31 +114,42 @@ def test_train_mobilenet_one_short_epoch(tmp_path, shared_data):
             "steps_per_epoch=1",
             "input_width=128",
             "input_height=64",
-            "cache_width=256",
             "train_crop=64",
+            "warmup_steps=0",
+            "learning_rate=0.001",
         ),
     ]
     assert main(args) == 0  # `tracker train CONFIG --set ...`
     out, runs = tmp_path / "out", tmp_path / "runs" / "mobilenet"
     assert {p.name for p in out.iterdir()} == {"mobilenet.keras", "mobilenet.json", "mobilenet_curves.png"}
     metadata = json.loads((out / "mobilenet.json").read_text())
-    assert metadata["classes"] == ["car", "motorcycle", "truck"]
-    assert (metadata["input_width"], metadata["input_height"], metadata["trained_with"]["epochs"]) == (128, 64, 1)
+    assert metadata["classes"] == ["car", "bus", "truck", "motorcycle", "bicycle", "person"]
+    assert (metadata["input_width"], metadata["input_height"], metadata["output_stride"]) == (128, 64, 8)
+    assert metadata["trained_with"]["epochs"] == 1
     assert _epochs_logged(runs) == 1
     assert _curves_panels(out / "mobilenet_curves.png") == 1  # loss
+    assert set(json.loads((runs / "history.json").read_text())) == {"loss", "val_loss"}
 
-    # Exported: the best checkpoint, which is the seeded initial weights moved by one Adam step
-    # (each weight by at most the learning rate, 0.002 in the config).
     exported = _weights(out / "mobilenet.keras")
     assert _same(exported, _weights(runs / "best.keras"))
-    keras.utils.set_random_seed(7)  # the config's seed, as the script sets it before building
-    initial = mobilenet_centernet(None, None, 3, 0.35, 64)
+    keras.utils.set_random_seed(7)  # the config's seed, as the trainer sets it before building
+    initial = mobilenet_centernet(None, None, 6, 1.0, 64, 8)
+    load_into(initial, find_graph())
     trained = keras.models.load_model(out / "mobilenet.keras", compile=False)
-    steps = [np.abs(t.numpy() - i.numpy()).max() for t, i in zip(trained.trainable_weights, initial.trainable_weights)]
-    assert len(steps) == len(initial.trainable_weights) and 0 < min(steps) and max(steps) <= 0.002 * 1.001
+    frozen = [layer.name for layer in initial.layers if is_frozen(layer.name, 6) and layer.get_weights()]
+    assert len(frozen) == 36  # stem (2), block 0 (4: depthwise, project), blocks 1-5 (6 each: + expand)
+    for name in frozen:
+        assert _same(trained.get_layer(name).get_weights(), initial.get_layer(name).get_weights()), name
+    moved = [  # layers in the same order in both (only the backbone's names are fixed)
+        np.abs(t.numpy() - i.numpy()).max()
+        for trained_layer, layer in zip(trained.layers, initial.layers, strict=True)
+        if not is_frozen(layer.name, 6)
+        for t, i in zip(trained_layer.trainable_weights, layer.trainable_weights, strict=True)
+    ]
+    assert moved and 0 < max(moved) <= 0.001 * 1.001
 
-    detector = MobileNetDetector(out / "mobilenet.keras", (128, 64), min_score=0.0)
-    assert detector.class_names == ("car", "motorcycle", "truck")
+    detector = MobileNetDetector(out / "mobilenet.keras", min_score=0.0)
+    assert detector.class_names == tuple(metadata["classes"]) and detector.input_size == (128, 64)
     detections = detector.detect([Frame(0, 0.0, _traffic_frame(shared_data))])[0]
     assert len(detections) > 0
 

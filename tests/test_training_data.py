@@ -2,6 +2,7 @@
 augmentation, patch split, window grid, settings."""
 
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,6 +10,7 @@ import tensorflow as tf
 
 from detectors.smallervgg import window_grid
 from detectors.training import centernet
+from detectors.training.detection_csv import DETECTION_CLASSES, read_detection_csv, read_scenes
 from detectors.training.patches import PATCH_CLASSES, build_patch_set, split_fixed
 from detectors.training.settings import SmallerVGGTrainSettings, load_train_settings
 from detectors.training.voc import read_voc_folder
@@ -33,6 +35,43 @@ def test_targets_without_boxes_are_empty():
     classes = np.full(centernet.MAX_BOXES, -1, np.int32)
     target = centernet.render_targets(boxes, classes, (64, 64), 2).numpy()
     assert target.max() == 0.0
+
+
+def test_targets_at_stride_8_measure_sizes_in_stride_8_cells():
+    boxes = np.zeros((centernet.MAX_BOXES, 4), np.float32)
+    classes = np.full(centernet.MAX_BOXES, -1, np.int32)
+    boxes[0], classes[0] = [100, 40, 140, 120], 5
+    target = centernet.render_targets(boxes, classes, (288, 512), 6, stride=8).numpy()
+    assert target.shape == (36, 64, 6 + 5)
+    assert [tuple(p) for p in np.argwhere(target[..., :6] >= 0.999)] == [(10, 15, 5)]
+    np.testing.assert_allclose(np.exp(target[10, 15, 6:8]) * 8, [40, 80], rtol=1e-5)
+
+
+def test_mosaic_tiles_four_samples_and_moves_their_boxes():
+    images = np.stack([np.full((32, 48, 3), value, np.float32) for value in (10, 20, 30, 40)])
+    boxes = np.tile(np.array([[4, 4, 12, 20]], np.float32), (4, 1, 1))
+    classes = np.arange(4, dtype=np.int32)[:, None]
+    image, moved, ids = (t.numpy() for t in centernet.mosaic(images, boxes, classes))
+    assert image.shape == (64, 96, 3)
+    assert [image[0, 0, 0], image[0, 50, 0], image[40, 0, 0], image[40, 50, 0]] == [10, 20, 30, 40]
+    assert moved.tolist() == [[4, 4, 12, 20], [52, 4, 60, 20], [4, 36, 12, 52], [52, 36, 60, 52]]
+    assert ids.tolist() == [0, 1, 2, 3]
+
+
+def test_rare_classes_are_repeated_and_empty_images_are_not():
+    from detectors.labelled import LabelledImage
+
+    empty = np.zeros((0, 4), np.float32)
+    items = [LabelledImage(Path("a"), np.zeros((1, 4), np.float32), ("car",)) for _ in range(9)]
+    items += [
+        LabelledImage(Path("b"), np.zeros((2, 4), np.float32), ("car", "bus")),
+        LabelledImage(Path("c"), empty, ()),
+    ]
+    factors = centernet.repeat_factors(items, ("car", "bus"), threshold=0.3)
+    # car is in 10 of 11 images: no repeat; bus in 1 of 11: sqrt(0.3 * 11) = 1.82
+    np.testing.assert_allclose(factors, [1.0] * 9 + [np.sqrt(0.3 * 11), 1.0])
+    counts = np.bincount(centernet.sampled_indices(np.array([1.0, 2.0, 1.5] * 200), seed=1), minlength=600)
+    assert set(counts[0::3]) == {1} and set(counts[1::3]) == {2} and set(counts[2::3]) == {1, 2}
 
 
 def test_augmented_boxes_follow_the_image():
@@ -103,3 +142,24 @@ def test_patch_set_takes_patches_from_every_source(shared_data):
     assert counts == {"background": 12, "person": 4, "car": 9, "motorcycle": 19, "truck": 1}
     assert patches.shape == (45, 32, 32, 3) and patches.dtype == np.uint8
     assert patches.reshape(45, -1).std(axis=1).min() > 1  # real image content, not blank patches
+
+
+def test_detection_set_is_read_as_its_readme_counts_it(shared_data):
+    """train/detection as ../shared/data/README.md counts it: 2,125 images, the val split's
+    three cameras absent from train, box counts per class and split."""
+    csv_path = shared_data / "train" / "detection" / "annotations.csv"
+    train, val = read_detection_csv(csv_path, "train"), read_detection_csv(csv_path, "val")
+    assert (len(train), len(val)) == (1920, 205)
+    assert Counter(label for item in train for label in item.labels) == {
+        "car": 5296, "person": 825, "truck": 673, "motorcycle": 532, "bus": 466, "bicycle": 335,
+    }  # fmt: skip
+    assert Counter(label for item in val for label in item.labels) == {
+        "car": 556, "truck": 107, "motorcycle": 102, "person": 71, "bus": 57,
+    }  # fmt: skip
+    assert set(label for item in train + val for label in item.labels) <= set(DETECTION_CLASSES)
+    assert sum(len(item.labels) == 0 for item in train + val) == 74  # negatives
+    scenes = read_scenes(csv_path)
+    val_cameras = {scenes[item.image_path] for item in val} - {""}
+    assert val_cameras == {"ccc_cam36", "atl_roadside_C", "webcam_intersection_b"}
+    assert not val_cameras & {scenes[item.image_path] for item in train}
+    assert all(item.image_path.is_file() for item in val)

@@ -1,7 +1,13 @@
-"""CenterNet training pieces: the augmented ``tf.data`` pipeline over VOC frames, target
+"""CenterNet training pieces: the augmented ``tf.data`` pipeline over labelled images, target
 maps rendered in-graph, and the loss.
 
-Target tensor per image: ``(H/4, W/4, C + 5)`` = class heatmaps (Gaussian peaks of 1 at box
+Images are read from their files (JPEG) inside the pipeline. Every sample is shaped as the
+detector will see it: the detector resizes a whole frame to the network input
+(``inference_hw``), so a training crop keeps that per-axis scale, with scale jitter on top.
+Half the batches are mosaics of four such crops at half size; then photometric noise (colour,
+night-like darkening, blur, JPEG artefacts).
+
+Target tensor per image: ``(H/s, W/s, C + 5)`` = class heatmaps (Gaussian peaks of 1 at box
 centres), log width/height in output cells, sub-cell centre offset, and a centre mask.
 """
 
@@ -9,63 +15,77 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import cv2
 import numpy as np
 import tensorflow as tf
 
-from detectors.training.voc import LabelledImage
+from detectors.labelled import LabelledImage
 
-OUTPUT_STRIDE = 4
-MAX_BOXES = 64
+MAX_BOXES = 100
 GAUSSIAN_SIZE_FACTOR = 0.54 / 6.0  # TTFNet's elliptical Gaussian: sigma = 0.54 * side / 6
+ZOOM_RANGE = (0.6, 1.6)  # objects are shown at this range of their size at inference
+MOSAIC_SHARE = 0.5
+DARKEN_SHARE = 0.2  # night-like frames: darker, noisier
+BLUR_SHARE = 0.2
+JPEG_SHARE = 0.3
 
 
-def cache_frames(
-    items: Sequence[LabelledImage], class_names: Sequence[str], width: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Decode every frame once at ``width`` (aspect kept): RGB uint8 images, boxes scaled to
-    that size and padded to ``MAX_BOXES``, class ids (-1 = padding)."""
-    images, boxes, classes = [], [], []
-    for item in items:
-        image = cv2.imread(str(item.image_path))
-        assert image is not None, item.image_path
-        scale = width / image.shape[1]
-        height = int(round(image.shape[0] * scale))
-        images.append(cv2.cvtColor(cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2RGB))
-        padded = np.zeros((MAX_BOXES, 4), np.float32)
-        ids = np.full(MAX_BOXES, -1, np.int32)
-        count = min(len(item.labels), MAX_BOXES)
-        padded[:count] = item.xyxy[:count] * scale
-        ids[:count] = [class_names.index(label) for label in item.labels[:count]]
-        boxes.append(padded)
-        classes.append(ids)
-    return np.stack(images), np.stack(boxes), np.stack(classes)
+def label_arrays(
+    items: Sequence[LabelledImage], class_names: Sequence[str]
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Paths, boxes padded to ``MAX_BOXES`` (xyxy pixels of the stored image) and class ids
+    (-1 = padding; labels outside ``class_names`` are dropped)."""
+    boxes = np.zeros((len(items), MAX_BOXES, 4), np.float32)
+    classes = np.full((len(items), MAX_BOXES), -1, np.int32)
+    for row, item in enumerate(items):
+        kept = [(box, class_names.index(label)) for box, label in zip(item.xyxy, item.labels) if label in class_names]
+        for slot, (box, class_id) in enumerate(kept[:MAX_BOXES]):
+            boxes[row, slot], classes[row, slot] = box, class_id
+    return [str(item.image_path) for item in items], boxes, classes
 
 
-def _crop_window(image_shape, out_hw, augment: bool, source_per_output: float):
+def repeat_factors(items: Sequence[LabelledImage], class_names: Sequence[str], threshold: float) -> np.ndarray:
+    """LVIS repeat-factor sampling: an image is repeated ``max(1, sqrt(threshold / f))`` times,
+    ``f`` the share of images holding its rarest class; images without objects get 1."""
+    holds = np.array([[name in item.labels for name in class_names] for item in items], bool).reshape(len(items), -1)
+    share = holds.mean(axis=0) if len(items) else np.ones(len(class_names))
+    per_class = np.maximum(1.0, np.sqrt(threshold / np.maximum(share, 1e-9)))
+    return np.array([per_class[row].max() if row.any() else 1.0 for row in holds])
+
+
+def sampled_indices(factors: np.ndarray, seed: int) -> np.ndarray:
+    """Each index ``floor(f)`` times plus once more with probability ``f - floor(f)``."""
+    rng = np.random.default_rng(seed)
+    counts = np.floor(factors).astype(int) + (rng.random(len(factors)) < factors % 1)
+    return np.repeat(np.arange(len(factors)), counts)
+
+
+def read_image(path):
+    return tf.io.decode_jpeg(tf.io.read_file(path), channels=3)
+
+
+def _crop_window(image_shape, out_hw, augment: bool, inference_hw):
     """A crop box (normalised y1, x1, y2, x2): the whole frame, or, when augmenting, a random
-    window that shows objects at 0.6..1.6 times their size at inference (``source_per_output``
-    = cached pixels per network pixel at inference), shifted anywhere (partly outside the
-    frame means black borders)."""
+    window showing objects at ``ZOOM_RANGE`` times their size at inference (where the whole
+    frame becomes ``inference_hw``), shifted anywhere (partly outside = black borders)."""
     if not augment:
         return tf.constant([0.0, 0.0, 1.0, 1.0])
     height = tf.cast(image_shape[0], tf.float32)
     width = tf.cast(image_shape[1], tf.float32)
-    zoom = tf.exp(tf.random.uniform([], tf.math.log(0.6), tf.math.log(1.6)))
-    crop_w = out_hw[1] * source_per_output / zoom
-    crop_h = out_hw[0] * source_per_output / zoom
-    x1 = tf.random.uniform([], -0.1 * crop_w, width - 0.9 * crop_w)
-    y1 = tf.random.uniform([], -0.1 * crop_h, height - 0.9 * crop_h)
+    zoom = tf.exp(tf.random.uniform([], np.log(ZOOM_RANGE[0]), np.log(ZOOM_RANGE[1])))
+    crop_w = out_hw[1] * (width / inference_hw[1]) / zoom
+    crop_h = out_hw[0] * (height / inference_hw[0]) / zoom
+    x1 = tf.random.uniform([], -0.1 * crop_w, tf.maximum(width - 0.9 * crop_w, -0.1 * crop_w + 1.0))
+    y1 = tf.random.uniform([], -0.1 * crop_h, tf.maximum(height - 0.9 * crop_h, -0.1 * crop_h + 1.0))
     return tf.stack([y1 / height, x1 / width, (y1 + crop_h) / height, (x1 + crop_w) / width])
 
 
-def augment_and_resize(image, boxes, classes, out_hw: tuple[int, int], augment: bool, source_per_output: float = 1.0):
-    """Crop/zoom, flip and colour-jitter ``image`` to ``out_hw``; boxes follow the image.
+def augment_and_resize(image, boxes, classes, out_hw: tuple[int, int], augment: bool, inference_hw=None):
+    """Crop/zoom and flip ``image`` to ``out_hw`` (float 0..255); boxes follow the image.
     Without ``augment``: the whole frame resized to ``out_hw``. Boxes less than 40 % inside
     the crop, or under 2 px, become padding."""
     out_h, out_w = out_hw
     shape = tf.shape(image)
-    crop = _crop_window(shape, out_hw, augment, source_per_output)
+    crop = _crop_window(shape, out_hw, augment, inference_hw or out_hw)
     resized = tf.image.crop_and_resize(tf.cast(image[None], tf.float32), crop[None], [0], [out_h, out_w])[0]
     height, width = tf.cast(shape[0], tf.float32), tf.cast(shape[1], tf.float32)
     sy = out_h / ((crop[2] - crop[0]) * height)
@@ -74,15 +94,8 @@ def augment_and_resize(image, boxes, classes, out_hw: tuple[int, int], augment: 
     moved = tf.stack(
         [(boxes[:, 0] - ox) * sx, (boxes[:, 1] - oy) * sy, (boxes[:, 2] - ox) * sx, (boxes[:, 3] - oy) * sy], axis=1
     )
-    clipped = tf.stack(
-        [
-            tf.clip_by_value(moved[:, 0], 0, out_w),
-            tf.clip_by_value(moved[:, 1], 0, out_h),
-            tf.clip_by_value(moved[:, 2], 0, out_w),
-            tf.clip_by_value(moved[:, 3], 0, out_h),
-        ],
-        1,
-    )
+    limits = tf.constant([out_w, out_h, out_w, out_h], tf.float32)
+    clipped = tf.clip_by_value(moved, 0.0, limits)
     area = lambda b: tf.maximum(b[:, 2] - b[:, 0], 0) * tf.maximum(b[:, 3] - b[:, 1], 0)
     keep = (
         (classes >= 0)
@@ -99,18 +112,52 @@ def augment_and_resize(image, boxes, classes, out_hw: tuple[int, int], augment: 
             lambda: tf.stack([out_w - clipped[:, 2], clipped[:, 1], out_w - clipped[:, 0], clipped[:, 3]], 1),
             lambda: clipped,
         )
-        resized = tf.image.random_brightness(resized, 0.2 * 255.0)
-        resized = tf.image.random_contrast(resized, 0.7, 1.3)
-        resized = tf.image.random_saturation(resized, 0.7, 1.3)
-        resized = tf.clip_by_value(resized, 0.0, 255.0)
     return resized, clipped, classes
 
 
-def render_targets(boxes, classes, input_hw: tuple[int, int], num_classes: int):
-    """Heatmaps, sizes, offsets and mask at stride ``OUTPUT_STRIDE`` for boxes in input pixels."""
-    grid_h, grid_w = input_hw[0] // OUTPUT_STRIDE, input_hw[1] // OUTPUT_STRIDE
+def mosaic(images, boxes, classes):
+    """Four half-size samples (batched) tiled 2x2 into one; their boxes shifted along."""
+    half_h, half_w = tf.shape(images)[1], tf.shape(images)[2]
+    top = tf.concat([images[0], images[1]], axis=1)
+    bottom = tf.concat([images[2], images[3]], axis=1)
+    fh, fw = tf.cast(half_h, tf.float32), tf.cast(half_w, tf.float32)
+    shifts = tf.stack([[0.0, 0.0], [fw, 0.0], [0.0, fh], [fw, fh]])  # (x, y) per tile
+    moved = boxes + tf.tile(shifts, [1, 2])[:, None, :]
+    return tf.concat([top, bottom], axis=0), tf.reshape(moved, [-1, 4]), tf.reshape(classes, [-1])
+
+
+def photometric(image):
+    """Colour jitter, and sometimes night-like darkening with sensor noise, blur, JPEG artefacts."""
+    image = tf.image.random_brightness(image, 0.15 * 255.0)
+    image = tf.image.random_contrast(image, 0.7, 1.3)
+    image = tf.image.random_saturation(image, 0.6, 1.4)
+    image = tf.clip_by_value(image, 0.0, 255.0)
+
+    def darken(x):
+        x = x * tf.random.uniform([], 0.25, 0.6)
+        return tf.clip_by_value(x + tf.random.normal(tf.shape(x), stddev=4.0), 0.0, 255.0)
+
+    def blur(x):
+        sigma = tf.random.uniform([], 0.6, 1.5)
+        taps = tf.exp(-(tf.range(-2.0, 3.0) ** 2) / (2 * sigma**2))
+        kernel = taps[:, None] * taps[None, :]
+        kernel = tf.tile((kernel / tf.reduce_sum(kernel))[:, :, None, None], [1, 1, 3, 1])
+        return tf.nn.depthwise_conv2d(x[None], kernel, [1, 1, 1, 1], "SAME")[0]
+
+    def jpeg(x):
+        return tf.image.random_jpeg_quality(x / 255.0, 25, 85) * 255.0
+
+    image = tf.cond(tf.random.uniform([]) < DARKEN_SHARE, lambda: darken(image), lambda: image)
+    image = tf.cond(tf.random.uniform([]) < BLUR_SHARE, lambda: blur(image), lambda: image)
+    noisy = tf.cond(tf.random.uniform([]) < JPEG_SHARE, lambda: jpeg(image), lambda: image)
+    return tf.ensure_shape(noisy, image.shape)  # JPEG coding loses the static shape
+
+
+def render_targets(boxes, classes, input_hw: tuple[int, int], num_classes: int, stride: int = 4):
+    """Heatmaps, sizes, offsets and mask at ``stride`` for boxes in input pixels."""
+    grid_h, grid_w = input_hw[0] // stride, input_hw[1] // stride
     valid = classes >= 0
-    boxes = tf.boolean_mask(boxes, valid) / OUTPUT_STRIDE
+    boxes = tf.boolean_mask(boxes, valid) / stride
     classes = tf.boolean_mask(classes, valid)
     centre_x = (boxes[:, 0] + boxes[:, 2]) / 2
     centre_y = (boxes[:, 1] + boxes[:, 3]) / 2
@@ -141,29 +188,54 @@ def render_targets(boxes, classes, input_hw: tuple[int, int], num_classes: int):
 
 
 def make_dataset(
-    images,
-    boxes,
-    classes,
-    out_hw,
+    paths: Sequence[str],
+    boxes: np.ndarray,
+    classes: np.ndarray,
+    out_hw: tuple[int, int],
     num_classes: int,
+    stride: int,
     batch_size: int,
     augment: bool,
     seed: int,
-    source_per_output: float = 1.0,
+    inference_hw: tuple[int, int] | None = None,
 ) -> tf.data.Dataset:
-    """``tf.data`` pipeline: shuffle -> map (augment, parallel) -> map (targets) -> batch -> prefetch.
-    Training batches are ``out_hw`` crops (see ``augment_and_resize``); validation is whole frames."""
-    dataset = tf.data.Dataset.from_tensor_slices((images, boxes, classes))
-    if augment:
-        dataset = dataset.repeat().shuffle(len(images), seed=seed)
-    dataset = dataset.map(
-        lambda i, b, c: augment_and_resize(i, b, c, out_hw, augment, source_per_output),
-        num_parallel_calls=tf.data.AUTOTUNE,
+    """Training (``augment``): an endless shuffle of ``out_hw`` crops (half of them mosaics) with
+    photometric noise. Validation: each whole image resized to ``out_hw`` once."""
+    source = tf.data.Dataset.from_tensor_slices((list(paths), boxes, classes))
+    load = lambda path, b, c: (read_image(path), b, c)
+    targets = lambda i, b, c: (i, render_targets(b, c, out_hw, num_classes, stride))
+    noisy_targets = lambda i, b, c: targets(photometric(i), b, c)
+    if not augment:
+        return (
+            source.map(load, num_parallel_calls=tf.data.AUTOTUNE)
+            .map(lambda i, b, c: augment_and_resize(i, b, c, out_hw, False), num_parallel_calls=tf.data.AUTOTUNE)
+            .map(targets, num_parallel_calls=tf.data.AUTOTUNE)
+            .batch(batch_size)
+            .prefetch(tf.data.AUTOTUNE)
+        )
+    shuffled = source.repeat().shuffle(len(paths), seed=seed).map(load, num_parallel_calls=tf.data.AUTOTUNE)
+    half_hw = (out_hw[0] // 2, out_hw[1] // 2)
+    half_inference = (inference_hw or out_hw)[0] // 2, (inference_hw or out_hw)[1] // 2
+    singles = shuffled.map(
+        lambda i, b, c: augment_and_resize(i, b, c, out_hw, True, inference_hw), num_parallel_calls=tf.data.AUTOTUNE
     )
-    dataset = dataset.map(
-        lambda i, b, c: (i, render_targets(b, c, out_hw, num_classes)), num_parallel_calls=tf.data.AUTOTUNE
+    mosaics = (
+        shuffled.map(
+            lambda i, b, c: augment_and_resize(i, b, c, half_hw, True, half_inference),
+            num_parallel_calls=tf.data.AUTOTUNE,
+        )
+        .batch(4)
+        .map(mosaic, num_parallel_calls=tf.data.AUTOTUNE)
     )
-    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    return (
+        tf.data.Dataset.sample_from_datasets(
+            [singles.map(noisy_targets), mosaics.map(noisy_targets)],
+            [1.0 - MOSAIC_SHARE, MOSAIC_SHARE],
+            seed=seed,
+        )
+        .batch(batch_size)
+        .prefetch(tf.data.AUTOTUNE)
+    )
 
 
 def centernet_loss(num_classes: int):
@@ -183,22 +255,8 @@ def centernet_loss(num_classes: int):
         num_pos = tf.maximum(tf.reduce_sum(positive), 1.0)
         focal = (tf.reduce_sum(pos_loss) + tf.reduce_sum(neg_loss)) / num_pos
         num_centres = tf.maximum(tf.reduce_sum(mask), 1.0)
-        size_l1 = (
-            tf.reduce_sum(
-                mask
-                * tf.abs(prediction[..., num_classes : num_classes + 2] - target[..., num_classes : num_classes + 2])
-            )
-            / num_centres
-        )
-        offset_l1 = (
-            tf.reduce_sum(
-                mask
-                * tf.abs(
-                    prediction[..., num_classes + 2 : num_classes + 4] - target[..., num_classes + 2 : num_classes + 4]
-                )
-            )
-            / num_centres
-        )
-        return focal + size_l1 + offset_l1
+        regression = slice(num_classes, num_classes + 4)  # log size (2), then offset (2)
+        l1 = tf.reduce_sum(mask * tf.abs(prediction[..., regression] - target[..., regression])) / num_centres
+        return focal + l1
 
     return loss

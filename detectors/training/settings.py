@@ -7,7 +7,7 @@ Relative data paths are relative to the shared data folder (``../shared/data``).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -58,19 +58,31 @@ class SmallerVGGTrainSettings(_TrainSettings):
 
 class MobileNetTrainSettings(_TrainSettings):
     name: str = Field("mobilenet", description="file stem of the outputs")
-    traffic_frames: Path = Field(Path("train/traffic-voc/train"), description="VOC-labelled frames")
-    input_width: int = Field(320, gt=0, description="network input width (multiple of 32)")
-    input_height: int = Field(192, gt=0, description="network input height (multiple of 32)")
-    alpha: float = Field(0.35, gt=0, description="MobileNetV2 width multiplier")
-    head_channels: int = Field(64, gt=0, description="channels of the CenterNet head")
-    cache_width: int = Field(640, gt=0, description="frames are decoded once and kept at this width")
-    train_crop: int = Field(
-        160,
-        gt=0,
-        description="side of the square random crops trained on (multiple of 32; "
-        "cheaper than whole frames, same object scale)",
+    annotations: Path = Field(
+        Path("train/detection/annotations.csv"), description="multi-camera boxes; its split column picks train/val"
     )
-    steps_per_epoch: int = Field(60, gt=0, description="augmented batches per epoch")
+    extra_voc_folders: list[Path] = Field(
+        [Path("train/traffic-voc/train")], description="more training frames as VOC jpg + xml folders"
+    )
+    input_width: int = Field(512, gt=0, description="network input width at inference (multiple of 32)")
+    input_height: int = Field(288, gt=0, description="network input height at inference (multiple of 32)")
+    alpha: float = Field(1.0, gt=0, description="MobileNetV2 width multiplier (1.0 for the SSDLite backbone)")
+    head_channels: int = Field(64, gt=0, description="channels of the FPN and CenterNet heads")
+    output_stride: Literal[4, 8] = Field(8, description="stride of the heatmaps (8: objects from about 8 px)")
+    backbone_init: Literal["ssdlite", "scratch"] = Field(
+        "ssdlite", description="ssdlite: start from the MobileNetV2 inside SSDLite's frozen graph; scratch: random"
+    )
+    frozen_blocks: int = Field(
+        6, ge=0, le=14, description="backbone blocks kept frozen (stem + block_1..N-1); 0 trains everything"
+    )
+    train_crop: int = Field(
+        256, gt=0, description="side of the square crops trained on (multiple of 32), at the inference scale"
+    )
+    repeat_threshold: float = Field(
+        0.3, ge=0, le=1, description="class balance: images with a class rarer than this share are repeated"
+    )
+    warmup_steps: int = Field(150, ge=0, description="linear learning-rate warm-up before the cosine decay")
+    steps_per_epoch: int = Field(100, gt=0, description="augmented batches per epoch")
     init_weights: Path | None = Field(None, description="start from this checkpoint (continue a bounded run)")
 
 

@@ -1,73 +1,98 @@
-"""Train the ``mobilenet`` detector (MobileNetV2 + CenterNet head) from scratch on traffic-voc.
+"""Train the ``mobilenet`` detector: MobileNetV2 (width 1.0) + CenterNet head for six classes
+(car, bus, truck, motorcycle, bicycle, person) on the multi-camera detection set.
 
     tracker train configs/training/train_mobilenet.yaml [--set key=value ...]
 
-Writes ``<output_dir>/<name>.keras``, ``.tflite``, ``.classes.txt`` and ``_curves.png``;
-TensorBoard logs and the best checkpoint go under ``<log_dir>/<name>/``.
+The backbone starts from the MobileNetV2 inside SSDLite's frozen graph (``backbone_init:
+ssdlite``; no download) or from random weights (``scratch``). Training runs on square crops at
+the inference scale; validation on the ``val`` split (cameras absent from ``train``) at the
+inference size. Writes ``<output_dir>/<name>.keras``, ``.tflite``, ``.json`` and
+``_curves.png``; TensorBoard logs and the best checkpoint go under ``<log_dir>/<name>/``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-VEHICLE_CLASSES = ("car", "motorcycle", "truck")
-
 
 def train(config: Path, overrides: dict) -> None:
     import keras
-    import numpy as np
 
     from detectors.keras_runtime import write_metadata
     from detectors.nets import mobilenet_centernet
     from detectors.training import centernet
+    from detectors.training.detection_csv import DETECTION_CLASSES, read_detection_csv
     from detectors.training.keras_run import best_weights, export_model, save_curves, standard_callbacks
     from detectors.training.paths import resolve_data_path
     from detectors.training.settings import MobileNetTrainSettings, load_train_settings
     from detectors.training.voc import read_voc_folder
     from tracker.core.errors import UserError
+    from tracker.core.files import write_json_atomic
 
     settings = load_train_settings(config, MobileNetTrainSettings, overrides)
+    if settings.backbone_init == "scratch" and settings.frozen_blocks:
+        raise UserError("backbone_init: scratch needs frozen_blocks: 0 (random layers cannot stay frozen)")
     keras.utils.set_random_seed(settings.seed)
-    frames_dir = resolve_data_path(settings.traffic_frames)
-    items = read_voc_folder(frames_dir)
-    if not items:
-        raise UserError(f"no labelled frames (jpg + VOC xml) in {frames_dir}")
-    order = np.random.default_rng(settings.seed).permutation(len(items))
-    n_val = max(1, int(round(settings.val_fraction * len(items))))
-    val_items = [items[i] for i in order[:n_val]]
-    train_items = [items[i] for i in order[n_val:]]
+    annotations = resolve_data_path(settings.annotations)
+    train_items = read_detection_csv(annotations, "train")
+    for folder in settings.extra_voc_folders:
+        train_items += read_voc_folder(resolve_data_path(folder))
+    val_items = read_detection_csv(annotations, "val")
     if settings.subset:
         train_items, val_items = train_items[: settings.subset], val_items[: settings.subset]
-    print(f"{len(train_items)} training frames, {len(val_items)} validation frames")
+    if not train_items or not val_items:
+        raise UserError(f"no training or validation images in {annotations}")
+    factors = centernet.repeat_factors(train_items, DETECTION_CLASSES, settings.repeat_threshold)
+    sampled = [train_items[i] for i in centernet.sampled_indices(factors, settings.seed)]
+    print(f"{len(train_items)} training images ({len(sampled)} after class balancing), {len(val_items)} validation")
 
     input_hw = (settings.input_height, settings.input_width)
-    n_classes = len(VEHICLE_CLASSES)
+    n_classes = len(DETECTION_CLASSES)
+    stride = settings.output_stride
     train_ds = centernet.make_dataset(
-        *centernet.cache_frames(train_items, VEHICLE_CLASSES, settings.cache_width),
+        *centernet.label_arrays(sampled, DETECTION_CLASSES),
         (settings.train_crop, settings.train_crop),
         n_classes,
+        stride,
         settings.batch_size,
         augment=True,
         seed=settings.seed,
-        source_per_output=settings.cache_width / settings.input_width,
+        inference_hw=input_hw,
     )
     val_ds = centernet.make_dataset(
-        *centernet.cache_frames(val_items, VEHICLE_CLASSES, settings.cache_width),
+        *centernet.label_arrays(val_items, DETECTION_CLASSES),
         input_hw,
         n_classes,
+        stride,
         settings.batch_size,
         augment=False,
         seed=settings.seed,
     )
 
     # Trained on crops, validated on whole frames: one model with free input size.
-    model = mobilenet_centernet(None, None, n_classes, settings.alpha, settings.head_channels)
+    build = lambda height, width: mobilenet_centernet(
+        height, width, n_classes, settings.alpha, settings.head_channels, stride
+    )
+    model = build(None, None)
     if settings.init_weights is not None:
         if not settings.init_weights.is_file():
             raise UserError(f"init_weights not found: {settings.init_weights}")
         model.set_weights(keras.models.load_model(settings.init_weights, compile=False).get_weights())
+    elif settings.backbone_init == "ssdlite":
+        from detectors.ssdlite_graph import find_graph
+        from detectors.training.ssdlite_backbone import load_into
+
+        print(f"backbone: {load_into(model, find_graph()):,} parameters from SSDLite's MobileNetV2")
+    for layer in model.layers:
+        if is_frozen(layer.name, settings.frozen_blocks):
+            layer.trainable = False
+    total_steps = settings.epochs * settings.steps_per_epoch
     schedule = keras.optimizers.schedules.CosineDecay(
-        settings.learning_rate, decay_steps=settings.epochs * settings.steps_per_epoch, alpha=0.05
+        0.0 if settings.warmup_steps else settings.learning_rate,
+        decay_steps=max(total_steps - settings.warmup_steps, 1),
+        alpha=0.05,
+        warmup_target=settings.learning_rate if settings.warmup_steps else None,
+        warmup_steps=settings.warmup_steps,
     )
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss=centernet.centernet_loss(n_classes))
     run_dir = settings.log_dir / settings.name
@@ -81,9 +106,10 @@ def train(config: Path, overrides: dict) -> None:
             run_dir / "tensorboard", run_dir / "best.keras", settings.patience, settings.max_minutes
         ),
     )
+    write_json_atomic(run_dir / "history.json", history.history)
     best_weights(model, run_dir / "best.keras")
     out = settings.output_dir
-    deployed = mobilenet_centernet(*input_hw, n_classes, settings.alpha, settings.head_channels)
+    deployed = build(*input_hw)
     deployed.set_weights(model.get_weights())
     export_model(
         deployed, out / f"{settings.name}.keras", out / f"{settings.name}.tflite" if settings.export_tflite else None
@@ -91,15 +117,25 @@ def train(config: Path, overrides: dict) -> None:
     write_metadata(
         out / f"{settings.name}.json",
         {
-            "classes": list(VEHICLE_CLASSES),
+            "classes": list(DETECTION_CLASSES),
             "input_width": settings.input_width,
             "input_height": settings.input_height,
             "alpha": settings.alpha,
             "head_channels": settings.head_channels,
-            "output_stride": centernet.OUTPUT_STRIDE,
+            "output_stride": stride,
             "input": "RGB float32 0..255",
             "trained_with": settings.model_dump(mode="json"),
         },
     )
-    save_curves(history.history, out / f"{settings.name}_curves.png", "mobilenet (CenterNet) on traffic-voc")
+    save_curves(history.history, out / f"{settings.name}_curves.png", "mobilenet (CenterNet), six classes")
     print(f"wrote {out / settings.name}.keras")
+
+
+def is_frozen(layer_name: str, frozen_blocks: int) -> bool:
+    """Whether a Keras MobileNetV2 layer belongs to the stem or blocks ``0 .. frozen_blocks - 1``."""
+    if frozen_blocks == 0:
+        return False
+    if layer_name.startswith(("Conv1", "bn_Conv1", "expanded_conv_")):
+        return True
+    parts = layer_name.split("_")
+    return parts[0] == "block" and parts[1].isdigit() and int(parts[1]) < frozen_blocks
