@@ -96,7 +96,7 @@ class MobileNetDetector:
         size = (self.input_width, self.input_height)
         images = np.stack(
             [
-                cv2.cvtColor(cv2.resize(frame.image, size, interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2RGB)
+                cv2.cvtColor(cv2.resize(frame.image, size, interpolation=cv2.INTER_LINEAR), cv2.COLOR_BGR2RGB)
                 for frame in frames
             ]
         ).astype(np.float32)

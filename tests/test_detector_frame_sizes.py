@@ -32,7 +32,7 @@ BUILDERS = {
     "mobilenet": (
         "from detectors.keras_runtime import WEIGHTS_DIR\n"
         "from detectors.mobilenet import MobileNetDetector\n"
-        "detector = MobileNetDetector(WEIGHTS_DIR / 'mobilenet.tflite', (320, 192))"
+        "detector = MobileNetDetector(WEIGHTS_DIR / 'mobilenet.tflite')"
     ),
     "smallervgg": (
         "from detectors.keras_runtime import WEIGHTS_DIR\n"

@@ -105,7 +105,7 @@ def test_own_models_on_litert_agree_with_keras(name: str, keys: dict, vtest_fram
 def test_mobilenet_tflite_at_another_input_size_says_how_to_run_it() -> None:
     from tracker.core.errors import UserError
 
-    with pytest.raises(UserError, match=r"runs at 320x192 only.*mobilenet\.keras"):
+    with pytest.raises(UserError, match=r"runs at 512x288 only.*mobilenet\.keras"):
         build_detector(detector_settings("mobilenet", input_width=416, input_height=256))
 
 

@@ -13,7 +13,7 @@ TOP_LEVEL_CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 def test_shipped_configs_are_the_top_level_configs():
     top_level = sorted(path.stem for path in TOP_LEVEL_CONFIGS.glob("*.yaml"))
     assert shipped_config_names() == top_level
-    assert {"default", "traffic", "pedestrians", "vehicles"} <= set(top_level)
+    assert {"default", "traffic", "motion", "pedestrians", "vehicles"} <= set(top_level)
     assert (shipped_configs_dir() / "traffic.yaml").read_text() == (TOP_LEVEL_CONFIGS / "traffic.yaml").read_text()
 
 

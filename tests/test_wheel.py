@@ -117,4 +117,4 @@ def test_the_installed_package_loads_shipped_configs_by_name_outside_the_reposit
     )
     result = _run_installed(site, tmp_path, "-c", code)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "motion"
+    assert result.stdout.strip() == "mobilenet"

@@ -21,7 +21,6 @@ class _TrainSettings(BaseModel):
     output_dir: Path = Field(Path("detectors/weights"), description="where the .keras, .tflite, curves PNG go")
     log_dir: Path = Field(Path("runs"), description="TensorBoard logs and checkpoints (not committed)")
     seed: int = Field(7, description="fixes the train/validation split and the shuffling")
-    val_fraction: float = Field(0.15, gt=0, lt=1, description="share of the training data held out for validation")
     batch_size: int = Field(32, gt=0)
     epochs: int = Field(30, gt=0, description="upper bound; early stopping and max_minutes may end sooner")
     learning_rate: float = Field(1e-3, gt=0)
@@ -33,6 +32,7 @@ class _TrainSettings(BaseModel):
 
 class SmallerVGGTrainSettings(_TrainSettings):
     name: str = Field("smallervgg", description="file stem of the outputs")
+    val_fraction: float = Field(0.15, gt=0, lt=1, description="share of the training data held out for validation")
     patch_size: int = Field(32, ge=16, description="classifier input: patches are resized to this square")
     vehicle_crops: Path = Field(Path("train/crops-vehicles"), description="vehicles/ and non-vehicles/ 64x64 crops")
     person_crops: Path = Field(Path("train/crops-person/person"), description="INRIA 96x160 person crops")

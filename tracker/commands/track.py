@@ -62,7 +62,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "-c",
         "--config",
         metavar="CONFIG",
-        help="YAML config file, or a shipped config's name: default, pedestrians, traffic, vehicles "
+        help="YAML config file, or a shipped config's name: default, pedestrians, traffic, vehicles, motion "
         "(default: the built-in defaults, which are configs/default.yaml)",
     )
     parser.add_argument(
