@@ -129,14 +129,21 @@ def evaluate(name: str, overrides: dict, dataset: str, sequences: list[list]) ->
         "dataset": dataset,
         "frames": n_frames,
         "min_score": operating_score,
-        "input": "x".join(
-            str(v) for v in getattr(detector, "input_size", (settings.input_width, settings.input_height))
-        ),
+        "input": input_description(detector, settings),
         "settings": overrides,
         "ms_per_frame": 1000.0 * sum(seconds) / max(len(seconds), 1),
         "classes": classes,
         "vehicle_map50": vehicle_map(classes) if by_size else None,
     }
+
+
+def input_description(detector, settings) -> str:
+    """The network input a detector ran at, as WxH (or the width alone, or "—")."""
+    size = getattr(detector, "input_size", None) or (
+        getattr(settings, "input_width", None),
+        getattr(settings, "input_height", None),
+    )
+    return "x".join(str(v) for v in size if v) or "—"
 
 
 def vehicle_map(classes: dict) -> float:
@@ -155,6 +162,8 @@ def markdown_table(results: list[dict]) -> str:
             lines.append(f"| {result['detector']} | {result['dataset']} | not run: {result['error']} | | | | | |")
             continue
         for class_name, figures in result["classes"].items():
+            if figures["n_gt"] == 0:
+                continue  # a class this data has no box of (bicycle in the val split)
             lines.append(
                 f"| {result['detector']} | {result['dataset']} ({result['frames']}) | "
                 f"{class_name} ({figures['n_gt']}) | {fmt(figures['ap50'])} | {fmt(figures['precision'])} | "
@@ -174,6 +183,8 @@ def markdown_table(results: list[dict]) -> str:
         ]
         for result in sized:
             for class_name, figures in result["classes"].items():
+                if figures["n_gt"] == 0:
+                    continue
                 cells = [
                     f"{fmt(figures['ap50_by_size'][size])} ({figures['n_gt_by_size'][size]})" for size in SIZE_RANGES
                 ]
