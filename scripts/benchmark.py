@@ -390,6 +390,13 @@ def main() -> int:
     )
     parser.add_argument("--stream-seconds", type=float, default=20.0, help="--streams: how long each run plays")
     parser.add_argument(
+        "--stream-set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="--streams: override a setting in every stream, e.g. detector.threads=1 (repeatable)",
+    )
+    parser.add_argument(
         "--cameras", type=int, metavar="N", help="instead: N 25-fps cameras at once in tracker monitor (real time?)"
     )
     parser.add_argument("--seconds", type=float, default=30.0, help="--cameras: seconds measured after a warm-up")
@@ -401,7 +408,7 @@ def main() -> int:
     if args.streams:
         from scripts.stream_load import streams_report
 
-        return streams_report(Path(args.source), args.streams, 25.0, args.stream_seconds, args.json)
+        return streams_report(Path(args.source), args.streams, 25.0, args.stream_seconds, args.json, args.stream_set)
     if args.cameras:
         from scripts.monitor_bench import monitor_benchmark
 

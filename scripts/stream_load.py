@@ -93,15 +93,17 @@ class LatencySink:
         pass
 
 
-def worker(source: Path, fps: float, seconds: float, out_dir: Path) -> None:
-    """One stream: load, say ``ready``, wait for ``go`` on stdin, run, print the figures as JSON."""
+def worker(source: Path, fps: float, seconds: float, out_dir: Path, sets: list[str]) -> None:
+    """One stream: load, say ``ready``, wait for ``go`` on stdin, run, print the figures as JSON.
+    ``sets``: ``KEY=VALUE`` overrides of the default settings (as ``tracker track --set``)."""
     from detectors import build_detector
     from tracker.builder import build_pipeline
     from tracker.config import load_settings
+    from tracker.core.settings import parse_override
     from tracker.outputs.assemble import build_outputs
     from tracker.outputs.layout import OutputLayout
 
-    settings = load_settings(None, [])
+    settings = load_settings(None, dict(parse_override(text) for text in sets))
     detector = build_detector(settings.detector, source)
     print("ready", flush=True)
     sys.stdin.readline()
@@ -132,10 +134,11 @@ def worker(source: Path, fps: float, seconds: float, out_dir: Path) -> None:
     )
 
 
-def run_streams(source: Path, count: int, fps: float, seconds: float) -> dict[str, Any]:
+def run_streams(source: Path, count: int, fps: float, seconds: float, sets: list[str]) -> dict[str, Any]:
     """``count`` streams at once; each one's figures, and whether all were held in real time."""
     with tempfile.TemporaryDirectory() as tmp:
         command = [sys.executable, __file__, "--worker", str(source), "--fps", str(fps), "--seconds", str(seconds)]
+        command += [arg for text in sets for arg in ("--set", text)]
         processes = [
             subprocess.Popen(
                 [*command, "--out", str(Path(tmp) / f"s{i}")], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
@@ -171,7 +174,9 @@ def table(results: list[dict[str, Any]], fps: float) -> str:
     return "\n".join(lines)
 
 
-def streams_report(source: Path, counts: list[int], fps: float, seconds: float, json_path: Path) -> int:
+def streams_report(
+    source: Path, counts: list[int], fps: float, seconds: float, json_path: Path, sets: list[str]
+) -> int:
     """Run each count of streams in turn; print the table and the target, write the JSON."""
     import os
 
@@ -179,7 +184,7 @@ def streams_report(source: Path, counts: list[int], fps: float, seconds: float, 
     for count in counts:
         print(f"{count} stream(s) of {fps:g} fps for {seconds:g} s ...", file=sys.stderr)
         load = os.getloadavg()[0]
-        results.append({**run_streams(source, count, fps, seconds), "load_1min_before": round(load, 2)})
+        results.append({**run_streams(source, count, fps, seconds, sets), "load_1min_before": round(load, 2)})
     held = [r["streams"] for r in results if r["held_in_real_time"]]
     verdict = (
         f"met ({max(held)} held)"
@@ -187,7 +192,9 @@ def streams_report(source: Path, counts: list[int], fps: float, seconds: float, 
         else f"missed: {max(held, default=0)} held, target {STREAMS_TARGET}"
     )
     json_path.parent.mkdir(parents=True, exist_ok=True)
-    json_path.write_text(json.dumps({"source": str(source), "fps": fps, "seconds": seconds, "runs": results}, indent=2))
+    json_path.write_text(
+        json.dumps({"source": str(source), "fps": fps, "seconds": seconds, "sets": sets, "runs": results}, indent=2)
+    )
     print(table(results, fps))
     print(f"load average before each run: {', '.join(str(r['load_1min_before']) for r in results)}")
     print(f"target, at least {STREAMS_TARGET} streams held in real time: {verdict}\nwritten: {json_path}")
@@ -200,9 +207,10 @@ def main() -> int:
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--fps", type=float, default=25.0)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--set", dest="sets", action="append", default=[])
     args = parser.parse_args()
     if args.worker:
-        worker(args.worker, args.fps, args.seconds, args.out)
+        worker(args.worker, args.fps, args.seconds, args.out, args.sets)
     return 0
 
 
