@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 
 from detectors.training.paths import shared_data_dir
@@ -72,3 +73,23 @@ def start_cli(*args: str, **popen: object) -> subprocess.Popen:
     (for runs a test stops or watches while they go)."""
     options: dict = {"cwd": REPO, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True, **popen}
     return subprocess.Popen([sys.executable, "-m", "tracker", *args], **options)
+
+
+@pytest.fixture()
+def tiny_clip(tmp_path: Path) -> Path:
+    """A 5-frame 64x48 MJPG clip."""
+    path = tmp_path / "tiny.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (64, 48))
+    for i in range(5):
+        writer.write(np.full((48, 64, 3), i * 40, np.uint8))
+    writer.release()
+    return path
+
+
+def announced_url(process: subprocess.Popen, marker: str) -> str:
+    """Read ``process``'s stderr up to the line ``... MARKER URL`` and return the URL."""
+    line = ""
+    while marker not in line:
+        line = process.stderr.readline()
+        assert line, f"the run ended before announcing '{marker}'"
+    return line.split(marker)[1].strip()

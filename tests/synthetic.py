@@ -72,3 +72,15 @@ def write_clip(path: Path, objects: list[MovingBox], frames: int, fps: float = 2
             rows.append(f"{t + 1},-1,{x1:.1f},{y1:.1f},{x2 - x1:.1f},{y2 - y1:.1f},0.9,-1,-1,-1")
     writer.release()
     (path.parent / "det.txt").write_text("\n".join(rows) + "\n")
+
+
+def write_image_folder(folder: Path, count: int, broken: int | None = None) -> Path:
+    """An image folder of ``count`` small PNG frames; frame ``broken`` (0-based) is not an image."""
+    folder.mkdir()
+    for i in range(count):
+        path = folder / f"{i + 1:06d}.png"
+        if i == broken:
+            path.write_bytes(b"not a png")
+        else:
+            cv2.imwrite(str(path), np.full((48, 64, 3), i * 8, np.uint8))
+    return folder

@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 import yaml
 
-from tests.conftest import REPO, require, run_cli, start_cli
+from tests.conftest import REPO, announced_url, require, run_cli, start_cli
 from tests.test_live_stream import Camera, clip  # noqa: F401 - the clip fixture
 from tracker.core.errors import UserError
 from tracker.core.protocols import FrameResult
@@ -198,11 +198,7 @@ def test_live_view_in_headless_chromium(tmp_path: Path, clip: Path) -> None:  # 
         stdout=None,
     )
     try:
-        line = ""
-        while "live view:" not in line:
-            line = process.stderr.readline()
-            assert line, "tracker track ended before serving"
-        url = line.split("live view:")[1].strip()
+        url = announced_url(process, "live view:")
         shot = tmp_path / "view.png"
         chromium(url, tmp_path / "profile0", "--window-size=800,600", f"--screenshot={shot}")
         screenshot = cv2.imread(str(shot))

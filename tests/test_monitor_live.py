@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import decoded_frames, start_cli
+from tests.conftest import announced_url, decoded_frames, start_cli
 from tests.test_live_stream import Camera, clip  # noqa: F401 - the clip fixture
 from tests.test_live_view import CHROMIUM, chromium
 from tests.test_monitor import write_cameras
@@ -55,11 +55,7 @@ def test_live_cameras_dashboard_stream_restart_and_stop(tmp_path: Path, clip: Pa
     out = tmp_path / "out"
     process = start_cli("monitor", str(write_cameras(tmp_path, entries)), "-o", str(out), "--serve", "127.0.0.1:0")
     try:
-        line = ""
-        while "dashboard:" not in line:
-            line = process.stderr.readline()
-            assert line, "tracker monitor ended before serving"
-        url = line.split("dashboard:")[1].strip()
+        url = announced_url(process, "dashboard:")
         now = wait_for(
             url,
             lambda c: (

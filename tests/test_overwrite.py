@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import run_cli
+from tests.synthetic import write_image_folder
 from tests.test_cli_errors import assert_one_line_error
 from tracker.core.files import atomic_path
 from tracker.outputs.layout import OutputLayout
@@ -26,18 +27,6 @@ OLD_ROW = "1,1,0,0,10,10,1,-1,-1,-1\n"
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under ``folder`` (hidden ones and subfolders included) and its bytes."""
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-def write_frames(folder: Path, count: int, broken: int | None = None) -> Path:
-    """An image folder of ``count`` frames; frame ``broken`` (0-based) is not an image."""
-    folder.mkdir()
-    for i in range(count):
-        path = folder / f"{i + 1:06d}.png"
-        if i == broken:
-            path.write_bytes(b"not a png")
-        else:
-            cv2.imwrite(str(path), np.full((48, 64, 3), i * 40, np.uint8))
-    return folder
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +71,7 @@ def test_a_failing_run_keeps_the_earlier_outputs(
 ) -> None:
     before = snapshot(earlier)
     if source == "unreadable_first_frame":
-        target = str(write_frames(tmp_path / "frames", 3, broken=0))
+        target = str(write_image_folder(tmp_path / "frames", 3, broken=0))
     else:
         target = str(clip.parent / source)
     result = run_cli("track", target, "-o", str(earlier), *FAST, *flags, "--overwrite")
@@ -104,7 +93,7 @@ def test_a_busy_port_is_found_before_any_file_is_made(tmp_path: Path, clip: Path
 
 
 def test_a_run_failing_after_its_first_frames_replaces_the_earlier_one(tmp_path: Path, earlier: Path) -> None:
-    frames = write_frames(tmp_path / "frames", 4, broken=2)
+    frames = write_image_folder(tmp_path / "frames", 4, broken=2)
     result = run_cli("track", str(frames), "-o", str(earlier), *FAST, "--overwrite", "--no-video")
     assert result.returncode == 2 and "cannot read image" in result.stderr, result.stderr
     files = snapshot(earlier)
@@ -135,7 +124,7 @@ def test_the_temporary_names_of_atomic_writes_are_outputs(tmp_path: Path) -> Non
 
 
 def test_a_failed_run_leaves_no_empty_folder(tmp_path: Path) -> None:
-    frames = write_frames(tmp_path / "frames", 2, broken=0)
+    frames = write_image_folder(tmp_path / "frames", 2, broken=0)
     result = run_cli("track", str(frames), "-o", str(tmp_path / "new" / "deeper"), *FAST)
     assert_one_line_error(result, "cannot read image")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["frames"]

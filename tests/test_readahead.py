@@ -8,12 +8,11 @@ import json
 import threading
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 
 from tests.conftest import run_cli
-from tests.synthetic import MovingBox, write_clip
+from tests.synthetic import MovingBox, write_clip, write_image_folder
 from tracker.builder import build_pipeline
 from tracker.capture import ImageFolderSource, VideoCaptureSource
 from tracker.config import load_settings
@@ -26,18 +25,6 @@ def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("clip") / "walk.avi"
     write_clip(path, [MovingBox((10, 40), (1.5, 0), seed=1), MovingBox((250, 120), (-1.0, 0.2), seed=2)], frames=60)
     return path
-
-
-def frames_folder(folder: Path, count: int, broken: int) -> Path:
-    """An image folder of ``count`` frames, frame ``broken`` (0-based) not an image."""
-    folder.mkdir()
-    for i in range(count):
-        path = folder / f"{i + 1:06d}.png"
-        if i == broken:
-            path.write_bytes(b"not a png")
-        else:
-            cv2.imwrite(str(path), np.full((48, 64, 3), i * 8, np.uint8))
-    return folder
 
 
 def test_frames_come_out_in_order_and_unchanged(clip: Path) -> None:
@@ -62,7 +49,7 @@ def test_close_mid_run_stops_the_reader_then_closes_the_source(clip: Path) -> No
 
 
 def test_a_reader_error_is_raised_where_its_frame_would_have_come(tmp_path: Path) -> None:
-    with ReadAheadSource(ImageFolderSource(frames_folder(tmp_path / "frames", 6, broken=3))) as ahead:
+    with ReadAheadSource(ImageFolderSource(write_image_folder(tmp_path / "frames", 6, broken=3))) as ahead:
         seen = []
         with pytest.raises(UserError, match="cannot read image"):
             for frame in ahead:
@@ -78,7 +65,7 @@ def test_build_pipeline_reads_files_ahead_and_keeps_the_order(clip: Path) -> Non
 
 
 def test_a_reader_error_mid_run_is_one_error_line_and_the_frames_before_it_are_written(tmp_path: Path) -> None:
-    frames = frames_folder(tmp_path / "frames", 30, broken=20)
+    frames = write_image_folder(tmp_path / "frames", 30, broken=20)
     out = tmp_path / "out"
     result = run_cli("track", str(frames), "-o", str(out), "--detector", "motion", "-q", "--no-video")
     assert result.returncode == 2, result.stderr

@@ -82,16 +82,6 @@ def test_a_codec_that_cannot_write_is_refused_by_the_probe() -> None:
         check_codec("XXXX", 25.0)
 
 
-@pytest.fixture()
-def tiny_clip(tmp_path: Path) -> Path:
-    path = tmp_path / "tiny.avi"
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (64, 48))
-    for i in range(5):
-        writer.write(np.full((48, 64, 3), i * 40, np.uint8))
-    writer.release()
-    return path
-
-
 def test_unknown_codec_is_one_error_line_before_the_model_loads(tmp_path: Path, tiny_clip: Path) -> None:
     out = tmp_path / "out"
     # the default detector (SSDLite) is never loaded: the codec is refused first

@@ -5,11 +5,7 @@ loaded) and any other FourCC through OpenCV (``mp4v``: the fallback)."""
 from __future__ import annotations
 
 import errno
-import os
-import sys
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from fractions import Fraction
 from pathlib import Path
 from typing import Protocol
@@ -18,6 +14,7 @@ import cv2
 import numpy as np
 
 from tracker.core.errors import UserError
+from tracker.core.quiet import quiet_stderr
 
 H264_CODECS = frozenset({"h264", "avc1", "x264"})  # names of H.264, any case: all go through PyAV
 CODEC_HELP = "output.codec: h264, or an OpenCV FourCC such as mp4v"
@@ -113,25 +110,11 @@ def open_encoder(path: Path, codec: str, fps: float, width: int, height: int) ->
     return OpenCVEncoder(path, codec, fps, width, height)
 
 
-@contextmanager
-def _native_stderr_silenced() -> Iterator[None]:
-    """Send file descriptor 2 to /dev/null for the block (OpenCV prints FFmpeg's complaints there)."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
 def check_codec(codec: str, fps: float) -> None:
     """Encode one small frame with ``codec`` to a scratch file: ``UserError`` now, before any
     model is loaded, rather than at the first frame of the run (the encoder's own complaint
     stays off stderr: the error line says it)."""
-    with tempfile.TemporaryDirectory() as scratch, _native_stderr_silenced():
+    with tempfile.TemporaryDirectory() as scratch, quiet_stderr():
         try:
             encoder = open_encoder(Path(scratch) / "probe.mp4", codec, fps, 64, 64)
             encoder.write(np.zeros((64, 64, 3), np.uint8))
