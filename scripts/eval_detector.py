@@ -43,7 +43,6 @@ DATASET_CLASSES = {
     "detection-val-cameras": {name: {name} for name in SIX_CLASSES},
 }
 SIZE_RANGES = {"small": (0.0, 32.0**2), "medium": (32.0**2, 96.0**2), "large": (96.0**2, math.inf)}
-DETECTION_SCENES = ("ccc_cam36", "atl_roadside_C", "webcam_intersection_b")  # the val cameras
 AP_SCORE_FLOOR = 0.05  # detectors run at this threshold so that AP sees the whole ranking
 TIMING_WARMUP = 2
 
@@ -58,13 +57,13 @@ def load_sequences(dataset: str, data_root: Path, every: int) -> list[list]:
     if dataset == "traffic-voc":
         return [read_voc_folder(data_root / "train" / "traffic-voc" / "test")[::every]]
     if dataset in ("detection-val", "detection-val-cameras"):
-        from detectors.training.detection_csv import read_detection_csv, read_scenes
+        from detectors.training.detection_csv import VAL_CAMERAS, read_detection_csv, read_scenes
 
         csv_path = data_root / "train" / "detection" / "annotations.csv"
         items, scenes = read_detection_csv(csv_path, "val"), read_scenes(csv_path)
-        groups = [[item for item in items if scenes[item.image_path] == scene] for scene in DETECTION_SCENES]
+        groups = [[item for item in items if scenes[item.image_path] == scene] for scene in VAL_CAMERAS]
         if dataset == "detection-val":
-            groups.append([item for item in items if scenes[item.image_path] not in DETECTION_SCENES])
+            groups.append([item for item in items if scenes[item.image_path] not in VAL_CAMERAS])
         return [group[::every] for group in groups]
     if dataset == "mot":
         return [

@@ -12,7 +12,7 @@ from detectors import build_detector, detector_settings
 from detectors.evaluation import ClassTally
 from detectors.keras_runtime import WEIGHTS_DIR
 from detectors.labelled import mot_frames
-from detectors.training.detection_csv import read_detection_csv, read_scenes
+from detectors.training.detection_csv import VAL_CAMERAS, read_detection_csv, read_scenes
 from detectors.training.voc import read_voc_folder
 from tracker.core.geometry import iou_matrix
 from tracker.core.types import Frame
@@ -22,7 +22,6 @@ VEHICLES = {"car", "motorcycle", "truck"}
 # AP@0.5 measured on the slices below with the committed weights (2026-11-30, two runs, identical):
 MOBILENET_CAR_AP_VAL_FRAMES = 0.27  # measured 0.292 (4 frames of each val camera, 117 cars)
 MOBILENET_CARS_ON_VAL_FRAMES = 117
-VAL_CAMERAS = ("ccc_cam36", "atl_roadside_C", "webcam_intersection_b")
 SMALLERVGG_VEHICLE_AP_FIRST5_TEST = 0.14  # measured 0.164 (same frames)
 SMALLERVGG_PERSON_AP_PETS_HELDOUT = 0.25  # measured 0.273 (PETS09-S3-MF1, last 6 frames)
 # Motion candidates on TUD-Campus frames 11-20 (2026-11-30, two runs, identical): 13 of 20

@@ -15,6 +15,7 @@ from tracker.core.errors import UserError
 
 DETECTION_CLASSES = ("car", "bus", "truck", "motorcycle", "bicycle", "person")
 COLUMNS = ("image", "x1", "y1", "x2", "y2", "class", "split")
+VAL_CAMERAS = ("ccc_cam36", "atl_roadside_C", "webcam_intersection_b")  # the val split's whole cameras
 
 
 def read_detection_csv(csv_path: Path, split: str) -> list[LabelledImage]:
