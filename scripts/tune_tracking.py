@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from detectors.training.paths import shared_data_dir  # noqa: E402
-from scripts.tracking_bench import cache_detections, run_config  # noqa: E402
+from scripts.tracking_bench import cache_detections, every_overrides, run_config  # noqa: E402
 from tracker.config import load_settings  # noqa: E402
 
 DATA = shared_data_dir() or REPO.parent / "shared" / "data"
@@ -43,7 +43,7 @@ def score(clip: str, choice: dict, det_file: Path, runs: Path) -> dict[int, floa
     """HOTA of the default config with ``choice`` on ``clip``, per detection interval."""
     result = {}
     for every in TARGET_EVERY:
-        overrides = {**choice, "pipeline.detect_every": every, "pipeline.max_detect_gap_s": None}
+        overrides = {**choice, **every_overrides(every)}
         row = run_config(DATA / "mot" / clip, load_settings("default", overrides), det_file, runs / clip, "tuning")
         result[every] = row.HOTA
     return result
