@@ -19,6 +19,7 @@ from tracker.core.errors import UserError
 from tracker.core.protocols import FrameResult
 from tracker.core.types import Frame, Tracks
 from tracker.outputs.encoders import check_codec
+from tracker.outputs.settings import DEFAULT_PRESET, H264Preset
 from tracker.outputs.video import VideoSink
 
 
@@ -36,11 +37,14 @@ def top_level_boxes(path: Path) -> list[str]:
     return boxes
 
 
-def write_video(path: Path, codec: str, frames: int = 12, size: tuple[int, int] = (161, 121)) -> None:
-    sink = VideoSink(path, 10.0, codec)
+def write_video(
+    path: Path, codec: str, frames: int = 12, size: tuple[int, int] = (161, 121), preset: H264Preset = DEFAULT_PRESET
+) -> None:
+    sink = VideoSink(path, 10.0, codec, preset)
     width, height = size
+    texture = np.random.default_rng(0).integers(0, 60, (height, width, 3), np.uint8)
     for index in range(frames):
-        image = np.full((height, width, 3), 30, np.uint8)
+        image = texture.copy()
         cv2.rectangle(image, (5 + 8 * index, 20), (40 + 8 * index, 90), (40, 200, 220), -1)
         sink.write(FrameResult(Frame(index, index / 10, image), Tracks.empty(), None, annotated=image))
     sink.close()
@@ -59,6 +63,25 @@ def test_default_video_is_h264_that_plays_in_a_browser(tmp_path: Path, codec: st
     boxes = top_level_boxes(path)
     assert boxes.index("moov") < boxes.index("mdat"), boxes  # +faststart
     assert decoded_frames(path) == 12  # OpenCV reads it too
+
+
+def test_the_preset_reaches_libx264(tmp_path: Path) -> None:
+    """A faster preset compresses less: the same frames make a larger file."""
+    sizes = {}
+    for preset in ("ultrafast", "veryfast"):
+        path = tmp_path / f"{preset}.mp4"
+        write_video(path, "h264", preset=preset)
+        assert decoded_frames(path) == 12
+        sizes[preset] = path.stat().st_size
+    assert sizes["ultrafast"] > 1.2 * sizes["veryfast"], sizes
+
+
+def test_an_unknown_preset_is_one_error_line(tmp_path: Path, tiny_clip: Path) -> None:
+    out = tmp_path / "out"
+    assert_one_line_error(
+        run_cli("track", str(tiny_clip), "-o", str(out), "--set", "output.preset=snail"), "preset", "ultrafast"
+    )
+    assert not out.exists()
 
 
 def test_mp4v_through_opencv_is_the_fallback(tmp_path: Path) -> None:

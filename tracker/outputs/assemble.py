@@ -41,7 +41,11 @@ def file_sinks(
         if events:
             sinks.append(EventLogSink(layout.path(EVENTS, segment)))
         if settings.video:
-            sinks.append(ThreadedSink(VideoSink(layout.path(VIDEO, segment), settings.fps or fps, settings.codec)))
+            sinks.append(
+                ThreadedSink(
+                    VideoSink(layout.path(VIDEO, segment), settings.fps or fps, settings.codec, settings.preset)
+                )
+            )
         return sinks
 
     return make

@@ -15,10 +15,10 @@ import numpy as np
 
 from tracker.core.errors import UserError
 from tracker.core.quiet import quiet_stderr
+from tracker.outputs.settings import DEFAULT_PRESET, H264Preset
 
 H264_CODECS = frozenset({"h264", "avc1", "x264"})  # names of H.264, any case: all go through PyAV
 CODEC_HELP = "output.codec: h264, or an OpenCV FourCC such as mp4v"
-PRESET = "veryfast"  # libx264's speed/size trade-off (768x576 vtest: see docs/speed.md)
 KEYFRAME_EVERY_S = 2.0  # a fragment per keyframe: what a killed run can lose of its video
 # Fragmented MP4 (index at the front, then one fragment per keyframe, written through): plays in
 # a browser, and a run killed outright leaves a playable video up to its last fragment.
@@ -38,7 +38,7 @@ class H264Encoder:
     fragmented MP4 written through (``MOVFLAGS``; a keyframe every ``KEYFRAME_EVERY_S``). Write
     errors (a full disk) are raised."""
 
-    def __init__(self, path: Path, fps: float, width: int, height: int) -> None:
+    def __init__(self, path: Path, fps: float, width: int, height: int, preset: H264Preset = DEFAULT_PRESET) -> None:
         import av
 
         self.size = (width - width % 2, height - height % 2)
@@ -49,7 +49,7 @@ class H264Encoder:
             self._stream = self._container.add_stream(
                 "libx264",
                 rate=Fraction(fps).limit_denominator(1001),
-                options={"preset": PRESET, "g": str(max(1, round(KEYFRAME_EVERY_S * fps)))},
+                options={"preset": preset, "g": str(max(1, round(KEYFRAME_EVERY_S * fps)))},
             )
             self._stream.width, self._stream.height = self.size
             self._stream.pix_fmt = "yuv420p"
@@ -102,11 +102,13 @@ class OpenCVEncoder:
             raise OSError(errno.EIO, f"{self.path.name} reads back {frames} of {self._frames} frames (disk full?)")
 
 
-def open_encoder(path: Path, codec: str, fps: float, width: int, height: int) -> Encoder:
-    """An encoder for ``codec`` (H.264 by name, or an OpenCV FourCC) writing to ``path``;
-    ``UserError`` when it cannot open."""
+def open_encoder(
+    path: Path, codec: str, fps: float, width: int, height: int, preset: H264Preset = DEFAULT_PRESET
+) -> Encoder:
+    """An encoder for ``codec`` (H.264 by name, with libx264's ``preset``; or an OpenCV FourCC)
+    writing to ``path``; ``UserError`` when it cannot open."""
     if codec.lower() in H264_CODECS:
-        return H264Encoder(path, fps, width, height)
+        return H264Encoder(path, fps, width, height, preset)
     return OpenCVEncoder(path, codec, fps, width, height)
 
 

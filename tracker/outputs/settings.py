@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field
 
 from tracker.core.settings import StrictSettings
+
+H264Preset = Literal["ultrafast", "superfast", "veryfast", "faster", "fast", "medium"]  # libx264's, fastest first
+DEFAULT_PRESET: H264Preset = "veryfast"  # its speed/size trade-off (768x576 vtest: see docs/speed.md)
 
 
 class OutputSettings(StrictSettings):
@@ -19,6 +22,12 @@ class OutputSettings(StrictSettings):
         max_length=4,
         description="h264 (also avc1): H.264 through PyAV, plays in browsers; "
         "or an OpenCV FourCC such as mp4v (the fallback)",
+    )
+    preset: H264Preset = Field(
+        DEFAULT_PRESET,
+        description="H.264 only: libx264's speed against file size, fastest first: "
+        + ", ".join(get_args(H264Preset))
+        + " (ultrafast takes about a third of veryfast's CPU for files about 3x larger; see docs/speed.md)",
     )
     trail: int = Field(20, ge=0, le=10_000, description="points in each track's drawn trail")
     labels: list[Literal["id", "class", "score"]] = Field(

@@ -12,17 +12,20 @@ import numpy as np
 from tracker.core.files import commit_partial, partial_path
 from tracker.core.protocols import FrameResult
 from tracker.outputs.encoders import Encoder, open_encoder
+from tracker.outputs.settings import DEFAULT_PRESET, H264Preset
 
 
 class VideoSink:
-    """Writes each frame's annotated image with ``codec`` (see ``tracker.outputs.encoders``)."""
+    """Writes each frame's annotated image with ``codec`` (H.264 at libx264's ``preset``; see
+    ``tracker.outputs.encoders``)."""
 
     wants_image = True
 
-    def __init__(self, path: Path, fps: float, codec: str = "h264") -> None:
+    def __init__(self, path: Path, fps: float, codec: str = "h264", preset: H264Preset = DEFAULT_PRESET) -> None:
         self.path = path
         self.fps = fps
         self.codec = codec
+        self.preset = preset
         self._encoder: Encoder | None = None
         self._partial: Path | None = None
         self._size = (0, 0)  # of the first frame: later frames are scaled to it
@@ -44,7 +47,7 @@ class VideoSink:
     def _open(self, width: int, height: int) -> None:
         partial = partial_path(self.path)
         try:
-            self._encoder = open_encoder(partial, self.codec, self.fps, width, height)
+            self._encoder = open_encoder(partial, self.codec, self.fps, width, height, self.preset)
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
