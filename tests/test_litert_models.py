@@ -127,6 +127,22 @@ def test_tracking_never_imports_tensorflow(tmp_path: Path) -> None:
     assert "loaded detector 'ssdlite' and tracker 'bytetrack' in" in result.stderr  # start-up feedback
 
 
+def test_the_assignment_solver_is_imported_ahead_on_a_thread_when_a_tracker_is_built() -> None:
+    """SciPy's solver takes ~0.8 s to import: not at start-up's critical path, and not at a live
+    stream's first association either (it stalled there and dropped frames)."""
+    result = run_python("""
+        import sys, threading
+        from tracker.trackers import build_tracker, tracker_settings
+        before = "scipy.optimize" in sys.modules
+        build_tracker(tracker_settings("bytetrack"))
+        for thread in threading.enumerate():
+            if thread.name == "preload-solver":
+                thread.join()
+        print(before, "scipy.optimize" in sys.modules)
+    """)
+    assert result.stdout.split() == ["False", "True"], result.stderr
+
+
 def test_ssdlite_tf_runtime_without_tensorflow_is_one_clear_error(tmp_path: Path) -> None:
     require(VTEST.is_file(), f"{VTEST} missing (scripts/fetch_videos.py)")
     result = run_python(f"""

@@ -57,7 +57,7 @@ def test_an_error_in_the_writer_thread_is_raised_in_the_caller() -> None:
 
 class _SlowRecorder(_Recorder):
     def write(self, result: FrameResult) -> None:
-        time.sleep(0.02)
+        time.sleep(0.05)  # 20 results: 1 s of draining, for a 0.1 s timer on a busy machine
         super().write(result)
 
 

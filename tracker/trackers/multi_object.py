@@ -14,6 +14,7 @@ from tracker.core.settings import StrictSettings
 from tracker.core.types import Detections, Frame, TrackSnapshot
 from tracker.trackers.appearance import AppearanceModel
 from tracker.trackers.association import Association, TrackTable
+from tracker.trackers.costs import preload_solver
 from tracker.trackers.motion import MotionModel
 from tracker.trackers.track import Track
 
@@ -54,6 +55,7 @@ class MultiObjectTracker:
         self.keep_confident = keep_confident and min_confidence is not None
         self.redetect_on_low_confidence = redetect_on_low_confidence and min_confidence is not None
         self.tracks: list[Track] = []
+        preload_solver()
         self._next_public_id = itertools.count(1)
         self._next_key = itertools.count(1)
         self._redetect_reason: str | None = "no_tracks"
