@@ -2,7 +2,6 @@
 
 import os
 import signal
-import threading
 import time
 
 import numpy as np
@@ -55,22 +54,33 @@ def test_an_error_in_the_writer_thread_is_raised_in_the_caller() -> None:
     assert inner.indices == [0, 1, 2] and inner.closed
 
 
-class _SlowRecorder(_Recorder):
+class _InterruptingRecorder(_Recorder):
+    """Slow (20 ms a result); sends the process SIGINT when it writes result ``interrupt_at``,
+    by then the caller is waiting in ``close``."""
+
+    def __init__(self, interrupt_at: int) -> None:
+        super().__init__()
+        self.interrupt_at = interrupt_at
+
     def write(self, result: FrameResult) -> None:
-        time.sleep(0.05)  # 20 results: 1 s of draining, for a 0.1 s timer on a busy machine
+        time.sleep(0.02)
+        if result.frame.index == self.interrupt_at:
+            os.kill(os.getpid(), signal.SIGINT)
         super().write(result)
 
 
 def test_ctrl_c_while_closing_still_finishes_and_closes_the_writer() -> None:
     """A KeyboardInterrupt while ``close`` waits for the queue to drain does not cut it short:
     every queued result is written and ``inner`` closed before the interrupt goes on."""
-    inner = _SlowRecorder()
-    sink = ThreadedSink(inner, max_queued=20)
-    for index in range(20):
-        sink.write(_result(index))
-    timer = threading.Timer(0.1, os.kill, (os.getpid(), signal.SIGINT))
-    timer.start()
-    with pytest.raises(KeyboardInterrupt):
-        sink.close()
-    timer.join()
+    inner = _InterruptingRecorder(interrupt_at=10)
+    # Python's own Ctrl-C, whatever an earlier in-process run left installed
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        sink = ThreadedSink(inner, max_queued=20)
+        for index in range(20):
+            sink.write(_result(index))
+        with pytest.raises(KeyboardInterrupt):
+            sink.close()
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert inner.indices == list(range(20)) and inner.closed
