@@ -195,6 +195,28 @@ def test_momentum_and_colour_settle_an_ambiguous_crossing(cue: str) -> None:
     assert {0: 0, 1: 1} != ambiguous_pair([1, 0]) or {0: 0, 1: 1} != ambiguous_pair([0, 1])
 
 
+@pytest.mark.parametrize("cue", ["direction", "appearance"])
+def test_a_cue_never_refuses_a_pair_the_boxes_allow(cue: str) -> None:
+    """One track and one box that overlap little (cost 0.94, within the gate of 1.0), of
+    another colour and against the track's direction: the cue may rank pairs, but this pair,
+    the only one, is still matched rather than the box starting a second track."""
+    box = np.array([100, 50, 140, 130], np.float32)
+    moved = box + [30, 0, 30, 0]  # IoU 0.14: DIoU cost 0.94
+    red, blue = np.eye(4, dtype=np.float32)[0], np.eye(4, dtype=np.float32)[1]
+    tracks = TrackTable(
+        box[None],
+        np.zeros(1, np.int32),
+        np.ones(1, bool),
+        np.ones(1, bool),
+        appearance=red[None],
+        observed=box[None],
+        directions=np.array([[-1, 0]], np.float32),
+    )
+    association = ByteTrack(iou_distance_cost, 1.0, 0.5, **{f"{cue}_weight": 1.0})  # type: ignore[arg-type]
+    assignment = association.assign(tracks, Detections(moved[None], [0.9], [0]), blue[None])
+    assert assignment.pairs.tolist() == [[0, 0]] and len(assignment.births) == 0
+
+
 def test_a_gap_between_detector_calls_longer_than_max_age_keeps_the_tracks() -> None:
     """Detector every 10th frame at 7 fps (1.4 s apart) with ``max_age_s`` 1.2: the person
     keeps one id, shown between the calls (the age is checked when the detector looks)."""

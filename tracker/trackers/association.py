@@ -120,7 +120,9 @@ class ByteTrack:
     only take a detection whose colours are within that Bhattacharyya distance of its own:
     its coasting prediction often lands on somebody else by the time it is found again.
     With ``appearance_weight``, stage 1 adds that weight times the colour distance to its
-    cost (a soft cue for crossings, where the boxes alone cannot tell two people apart)."""
+    cost (a soft cue for crossings, where the boxes alone cannot tell two people apart). Such
+    cues (this and ``direction_weight``) only rank the pairs the box cost lets through: a pair
+    within ``max_cost`` is never refused for its colours or direction."""
 
     def __init__(
         self,
@@ -161,7 +163,10 @@ class ByteTrack:
         boxes = tracks.boxes if boxes is None else boxes
         matrix = _class_gated(cost, boxes[rows], tracks.class_ids[rows], detections[columns])
         if extra is not None:
-            matrix = matrix + extra[np.ix_(rows, columns)]
+            # the cues rank the pairs the motion cost lets through; they never refuse one
+            cues = extra[np.ix_(rows, columns)]
+            matrix = np.where(matrix <= max_cost, matrix + cues, np.inf)
+            max_cost += float(cues.max(initial=0.0))
         if veto is not None:
             matrix[veto] = np.inf
         result = match(matrix, max_cost)
