@@ -42,14 +42,16 @@ class ByteTrackSettings(TrackerSettingsBase):
         None,
         gt=0,
         le=2,
-        description="add this times the colour-histogram distance to the cost of confident matches (unset: off)",
+        description="add this times the colour-histogram distance to the cost of confident matches, ranking only "
+        "the pairs the box cost allows (unset: off)",
     )
     direction_weight: float | None = Field(
         None,
         gt=0,
         le=2,
         description="OC-SORT momentum: add this times the angle (over pi) between a track's recent direction and "
-        "the step to a detection to the cost of confident matches (unset: off)",
+        "the step to a detection to the cost of confident matches, ranking only the pairs the box cost allows "
+        "(unset: off)",
     )
     observation_reupdate: bool = Field(
         False,
