@@ -41,6 +41,13 @@ def test_a_box_outside_the_image_has_no_feature_and_updates_nothing() -> None:
     assert model.blend(known, np.eye(64, dtype=np.float32)[0], 0.3) is known  # low score: no update
 
 
+def test_only_confident_boxes_are_described() -> None:
+    boxes = np.array([[20, 40, 60, 200], [200, 40, 240, 200]], np.float32)
+    features = AppearanceModel(min_score=0.5).describe(_two_people(), boxes, np.array([0.9, 0.3]))
+    np.testing.assert_allclose(features[0], color_histograms(_two_people(), boxes[:1])[0])
+    assert not features[1].any()
+
+
 def _lost_track_near_a_box(track_feature: np.ndarray, det_feature: np.ndarray, gate: float | None):
     tracks = TrackTable(
         np.array([[0, 0, 10, 20]], np.float32),

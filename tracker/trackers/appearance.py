@@ -52,8 +52,14 @@ class AppearanceModel:
     momentum: float = 0.9
     min_score: float = 0.5
 
-    def describe(self, image: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-        return color_histograms(image, boxes)
+    def describe(self, image: np.ndarray, boxes: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        """Histograms of the boxes scoring at least ``min_score`` (zeros for the others: only
+        confident boxes are compared or learnt from, and each costs about 0.1 ms)."""
+        features = np.zeros((len(boxes), FEATURE_SIZE), np.float32)
+        confident = np.flatnonzero(np.asarray(scores) >= self.min_score)
+        if len(confident):
+            features[confident] = color_histograms(image, np.asarray(boxes)[confident])
+        return features
 
     def blend(self, model: np.ndarray | None, feature: np.ndarray, score: float) -> np.ndarray | None:
         if score < self.min_score or not feature.any():

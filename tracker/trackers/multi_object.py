@@ -93,7 +93,11 @@ class MultiObjectTracker:
         return len(self.tracks) < before
 
     def _associate(self, detections: Detections, prepared: object, frame: Frame) -> None:
-        features = None if self.appearance is None else self.appearance.describe(frame.image, detections.xyxy)
+        features = (
+            None
+            if self.appearance is None
+            else self.appearance.describe(frame.image, detections.xyxy, detections.scores)
+        )
         state = TrackTable(
             np.array([t.box for t in self.tracks], np.float32).reshape(-1, 4),
             np.array([t.class_id for t in self.tracks], np.int32),
