@@ -168,6 +168,8 @@ class Pipeline:
         timer = self.stats.timer
         if frame.after_gap:
             self.tracker.reset()  # a live stream came back: no track continues across the gap
+        with timer.stage("track"):
+            self.tracker.begin(frame)
         detections: Detections | None = None
         reason = self._scheduler.reason(frame, self.tracker.redetect_reason)
         if reason:

@@ -73,6 +73,12 @@ class Tracker(Protocol):
     to run on the next frame ahead of schedule, else ``None``.
     """
 
+    def begin(self, frame: Frame) -> None:
+        """Called with each frame before the detector runs on it (or is skipped), then
+        ``update`` with the same frame: work on the frame that needs no detections may start
+        here and overlap the detector (dlib trackers in worker processes). Optional to call."""
+        ...
+
     def update(self, detections: Detections | None, frame: Frame) -> list[TrackSnapshot]: ...
 
     def reset(self) -> None:

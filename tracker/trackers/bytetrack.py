@@ -10,7 +10,7 @@ from pydantic import Field, model_validator
 
 from tracker.trackers.appearance import AppearanceModel
 from tracker.trackers.association import BirthRule, ByteTrack
-from tracker.trackers.correlation import MIN_CONFIDENCE_HELP
+from tracker.trackers.correlation import MIN_CONFIDENCE_HELP, WORKERS_HELP, correlation_model
 from tracker.trackers.costs import iou_distance_cost
 from tracker.trackers.kalman import MAX_COST_HELP
 from tracker.trackers.motion import KalmanCorrelationModel, KalmanModel, MotionModel
@@ -120,9 +120,11 @@ class ByteTrackDlibSettings(ByteTrackSettings):
         True, description="run the detector early when a tracker's confidence falls under min_confidence"
     )
     downscale: float = Field(1.0, gt=0, le=1, description="track on frames scaled by this factor (0.5 = half size)")
+    workers: int = Field(0, ge=0, le=64, description=WORKERS_HELP)
 
     def build(self) -> MultiObjectTracker:
-        motion: MotionModel = KalmanCorrelationModel(self.downscale, self.min_confidence, self.observation_reupdate)
+        correlation = correlation_model(self.downscale, self.workers)
+        motion: MotionModel = KalmanCorrelationModel(correlation, self.min_confidence, self.observation_reupdate)
         return MultiObjectTracker(
             motion,
             self._association(),

@@ -171,14 +171,13 @@ class KalmanModel:
 
 class _KalmanCorrelation:
     def __init__(
-        self, prepared: tuple[int, np.ndarray], box: np.ndarray, scale: float, min_confidence: float, reupdate: bool
+        self, frame_index: int, correlation: TrackMotion, box: np.ndarray, min_confidence: float, reupdate: bool
     ) -> None:
-        frame_index, image = prepared
         self.kalman = _Kalman(frame_index, box, reupdate)
-        self.correlation = _Correlation(image, box, scale)
+        self.correlation = correlation
         self.min_confidence = min_confidence
 
-    def predict(self, prepared: tuple[int, np.ndarray]) -> tuple[np.ndarray, float]:
+    def predict(self, prepared: tuple[int, Any]) -> tuple[np.ndarray, float]:
         frame_index, image = prepared
         self.kalman.predict(frame_index)
         box, psr = self.correlation.predict(image)
@@ -186,7 +185,7 @@ class _KalmanCorrelation:
             self.kalman.filter.update(box, noise_scale=CORRELATION_NOISE_SCALE)
         return self.kalman.filter.box, psr
 
-    def correct(self, prepared: tuple[int, np.ndarray], box: np.ndarray) -> np.ndarray:
+    def correct(self, prepared: tuple[int, Any], box: np.ndarray) -> np.ndarray:
         frame_index, image = prepared
         self.correlation.correct(image, box)
         return self.kalman.correct(frame_index, box)
@@ -199,16 +198,20 @@ class KalmanCorrelationModel:
     """A Kalman filter per track whose prediction is corrected, on every frame, by a dlib
     correlation tracker's box when the tracker is locked on (peak-to-sidelobe ratio at least
     ``min_confidence``). The confidence is that ratio, so the multi-object tracker can keep
-    a well-locked track alive through a missed detection. ``reupdate``: as ``KalmanModel``'s
-    (the correlation boxes since the previous detection are then replaced by the straight line)."""
+    a well-locked track alive through a missed detection. ``correlation`` runs the dlib
+    trackers (``CorrelationModel`` in this process, or ``PooledCorrelationModel`` in workers).
+    ``reupdate``: as ``KalmanModel``'s (the correlation boxes since the previous detection are
+    then replaced by the straight line)."""
 
-    def __init__(self, scale: float = 1.0, min_confidence: float = 5.0, reupdate: bool = False) -> None:
-        self.correlation = CorrelationModel(scale)
+    def __init__(self, correlation: MotionModel, min_confidence: float = 5.0, reupdate: bool = False) -> None:
+        self.correlation = correlation
         self.min_confidence = min_confidence
         self.reupdate = reupdate
 
-    def prepare(self, frame: Frame) -> tuple[int, np.ndarray]:
+    def prepare(self, frame: Frame) -> tuple[int, Any]:
         return frame.index, self.correlation.prepare(frame)
 
-    def start(self, prepared: tuple[int, np.ndarray], box: np.ndarray) -> _KalmanCorrelation:
-        return _KalmanCorrelation(prepared, box, self.correlation.scale, self.min_confidence, self.reupdate)
+    def start(self, prepared: tuple[int, Any], box: np.ndarray) -> _KalmanCorrelation:
+        frame_index, image = prepared
+        correlation = self.correlation.start(image, box)
+        return _KalmanCorrelation(frame_index, correlation, box, self.min_confidence, self.reupdate)

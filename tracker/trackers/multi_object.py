@@ -59,6 +59,7 @@ class MultiObjectTracker:
         self._next_public_id = itertools.count(1)
         self._next_key = itertools.count(1)
         self._redetect_reason: str | None = "no_tracks"
+        self._begun: tuple[int, object] | None = None
 
     def reset(self) -> None:
         """Forget every track (a gap in a live stream); public ids keep counting up, never reused."""
@@ -69,8 +70,14 @@ class MultiObjectTracker:
     def redetect_reason(self) -> str | None:
         return self._redetect_reason
 
+    def begin(self, frame: Frame) -> None:
+        """Prepare the motion model's view of ``frame`` now (a pooled dlib model sends it to
+        its workers, which update their trackers while the detector runs)."""
+        self._begun = (frame.index, self.motion.prepare(frame))
+
     def update(self, detections: Detections | None, frame: Frame) -> list[TrackSnapshot]:
-        prepared = self.motion.prepare(frame)
+        begun, self._begun = self._begun, None
+        prepared = begun[1] if begun is not None and begun[0] == frame.index else self.motion.prepare(frame)
         for track in self.tracks:
             track.box, track.confidence = track.motion.predict(prepared)
             track.from_detector = False

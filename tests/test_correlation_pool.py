@@ -1,0 +1,90 @@
+"""dlib trackers in worker processes (``tracker.workers``): the same tracks as in this process,
+on real footage with SSDLite's detections; workers ignore Ctrl-C and go away with the tracker."""
+
+from __future__ import annotations
+
+import gc
+import os
+import signal
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from detectors.ssdlite import SSDLiteDetector
+from tests.conftest import require
+from tracker.core.types import Frame
+from tracker.trackers import build_tracker, tracker_settings
+from tracker.trackers.correlation_pool import PooledCorrelationModel
+
+VTEST = Path(__file__).resolve().parents[1] / "videos" / "vtest.avi"
+FRAMES = 24
+
+
+@pytest.fixture(scope="module")
+def detected_frames() -> list[tuple[Frame, object]]:
+    """The first frames of vtest with SSDLite's boxes on every 3rd (None between)."""
+    require(VTEST.is_file(), f"{VTEST} missing (scripts/fetch_videos.py)")
+    video = cv2.VideoCapture(str(VTEST))
+    detector = SSDLiteDetector(min_score=0.1)
+    frames = []
+    for index in range(FRAMES):
+        ok, image = video.read()
+        assert ok
+        frame = Frame(index, index / 10.0, image)
+        frames.append((frame, detector.detect([frame])[0] if index % 3 == 0 else None))
+    video.release()
+    return frames
+
+
+def tracked(name: str, workers: int, frames: list[tuple[Frame, object]]) -> list[tuple[int, list[float], float]]:
+    tracker = build_tracker(tracker_settings(name, workers=workers, confirm_hits=1))
+    rows = []
+    for frame, detections in frames:
+        for snapshot in tracker.update(detections, frame):  # type: ignore[arg-type]
+            rows.append((frame.index, [round(float(v), 3) for v in snapshot.box], round(snapshot.confidence, 4)))
+    return rows
+
+
+@pytest.mark.parametrize("name", ["dlib", "bytetrack-dlib"])
+def test_workers_give_the_same_tracks_as_this_process(name: str, detected_frames) -> None:
+    here = tracked(name, 0, detected_frames)
+    assert len({row[0] for row in here}) == FRAMES  # tracks on every frame: a real comparison
+    assert tracked(name, 2, detected_frames) == here
+
+
+def worker_pids(model: PooledCorrelationModel) -> list[int]:
+    return [process.pid for process in model.pool._processes]
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_workers_ignore_ctrl_c_and_exit_with_their_model(detected_frames) -> None:
+    model = PooledCorrelationModel(workers=2)
+    frame, _ = detected_frames[0]
+    model.prepare(frame)
+    motion = model.start(None, np.array([300, 100, 340, 200], np.float32))
+    model.prepare(detected_frames[1][0])
+    box_before, _ = motion.predict(None)
+    pids = worker_pids(model)
+    for pid in pids:
+        os.kill(pid, signal.SIGINT)
+    time.sleep(0.3)
+    assert all(alive(pid) for pid in pids)
+    model.prepare(detected_frames[2][0])
+    box_after, _ = motion.predict(None)  # the workers still answer
+    assert np.abs(box_after - box_before).max() < 20
+    del model, motion
+    gc.collect()
+    deadline = time.monotonic() + 5
+    while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(alive(pid) for pid in pids)
