@@ -24,11 +24,11 @@ import weakref
 from multiprocessing.connection import Connection
 from typing import Any, NoReturn
 
-import cv2
 import numpy as np
 
 from tracker.core.errors import UserError
 from tracker.core.types import Frame
+from tracker.trackers.motion import scaled_rgb
 
 Op = tuple[str, int, tuple[float, float, float, float] | None]  # (start | drop, key, box)
 
@@ -200,10 +200,7 @@ class PooledCorrelationModel:
         self.pool = CorrelationPool(workers)
 
     def prepare(self, frame: Frame) -> None:
-        image = frame.image
-        if self.scale != 1.0:
-            image = cv2.resize(image, None, fx=self.scale, fy=self.scale, interpolation=cv2.INTER_AREA)
-        self.pool.send(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
+        self.pool.send(scaled_rgb(frame.image, self.scale))
 
     def start(self, prepared: object, box: np.ndarray) -> _PooledCorrelation:
         return _PooledCorrelation(self.pool, box, self.scale)

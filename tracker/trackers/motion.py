@@ -101,6 +101,13 @@ class _Correlation:
         return box
 
 
+def scaled_rgb(image: np.ndarray, scale: float) -> np.ndarray:
+    """The RGB copy of a BGR ``image`` scaled by ``scale`` that dlib's trackers run on."""
+    if scale != 1.0:
+        image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
 class CorrelationModel:
     """One ``dlib.correlation_tracker`` per track on an RGB frame scaled by ``scale``;
     the confidence is dlib's peak-to-sidelobe ratio (about 20 when locked, under 7 when lost)."""
@@ -109,10 +116,7 @@ class CorrelationModel:
         self.scale = scale
 
     def prepare(self, frame: Frame) -> np.ndarray:
-        image = frame.image
-        if self.scale != 1.0:
-            image = cv2.resize(image, None, fx=self.scale, fy=self.scale, interpolation=cv2.INTER_AREA)
-        return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+        return scaled_rgb(frame.image, self.scale)
 
     def start(self, prepared: np.ndarray, box: np.ndarray) -> _Correlation:
         return _Correlation(prepared, box, self.scale)
