@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from tests.synthetic import MovingBox, detections_at, render
-from tracker.core.geometry import iou_matrix
+from tracker.core.geometry import iou_matrix, near_another
 from tracker.core.types import Detections, Tracks
 from tracker.trackers import build_tracker, tracker_settings
 from tracker.trackers.association import ByteTrack, TrackTable
@@ -144,3 +144,28 @@ def test_correlation_cue_keeps_a_locked_track_through_missed_detections() -> Non
             frames_shown += bool(missed and ids_on(tracks, scene[0].box(t)) == {1})
         shown[kind] = frames_shown
     assert shown == {"bytetrack-dlib": 5, "bytetrack": 0}
+
+
+def test_near_another_grows_each_box_by_its_own_size() -> None:
+    boxes = np.array([[0, 0, 10, 10], [12, 0, 22, 10], [100, 100, 110, 110]], np.float32)
+    assert near_another(boxes, 0.0).tolist() == [False, False, False]
+    assert near_another(boxes, 0.25).tolist() == [True, True, False]  # 2.5 px bridges the 2 px gap
+    assert near_another(boxes[:1], 5.0).tolist() == [False]
+
+
+def test_crowd_gate_runs_dlib_only_near_other_tracks_or_after_a_miss() -> None:
+    pair = [MovingBox((40, 60), (1, 0), seed=1), MovingBox((85, 60), (1, 0), seed=2)]
+    alone = MovingBox((230, 40), (-1, 0), seed=3)
+    scene = [*pair, alone]
+    tracker = make("bytetrack-dlib", confirm_hits=1, crowd_margin=0.25)
+    following: dict[int, list[bool]] = {0: [], 1: [], 2: []}
+    for t in range(12):
+        hidden = {2} if t == 6 else set()  # the detector misses the lone object once
+        detections = detections_at(scene, t, hidden) if t % 3 == 0 else None
+        tracker.update(detections, render(scene, t))
+        for track in tracker.tracks:
+            index = int(np.argmax(iou_matrix(track.box[None], np.stack([o.box(t) for o in scene]))[0]))
+            following[index].append(track.motion.following)
+    assert following[0][1:] == following[1][1:] == [True] * 11  # the pair: dlib on every frame
+    assert following[2][1:6] == [False] * 5  # alone and seen: its Kalman filter only
+    assert following[2][6:8] == [False, True]  # missed at frame 6: dlib looks from frame 7

@@ -22,3 +22,15 @@ def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def xywh_to_xyxy(xywh: np.ndarray) -> np.ndarray:
     """(N,4) top-left x, y, width, height -> (N,4) x1, y1, x2, y2."""
     return np.concatenate([xywh[:, :2], xywh[:, :2] + xywh[:, 2:4]], axis=1)
+
+
+def near_another(boxes: np.ndarray, margin: float) -> np.ndarray:
+    """(N,) bool: which of ``boxes`` (N,4 xyxy) touch another one once either box is grown by
+    ``margin`` times its own width and height on every side."""
+    widths, heights = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
+    grown = boxes + margin * np.stack([-widths, -heights, widths, heights], axis=1)
+    overlap = (np.minimum(grown[:, None, 2], boxes[None, :, 2]) > np.maximum(grown[:, None, 0], boxes[None, :, 0])) & (
+        np.minimum(grown[:, None, 3], boxes[None, :, 3]) > np.maximum(grown[:, None, 1], boxes[None, :, 1])
+    )
+    np.fill_diagonal(overlap, False)
+    return overlap.any(axis=1) | overlap.any(axis=0)

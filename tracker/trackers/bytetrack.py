@@ -121,10 +121,20 @@ class ByteTrackDlibSettings(ByteTrackSettings):
     )
     downscale: float = Field(1.0, gt=0, le=1, description="track on frames scaled by this factor (0.5 = half size)")
     workers: int = Field(0, ge=0, le=64, description=WORKERS_HELP)
+    crowd_margin: float | None = Field(
+        None,
+        ge=0,
+        le=10,
+        description="run dlib on a track only while its box, grown by this fraction of its width and height on "
+        "every side, touches another track's box, or after a detector call missed it; the other tracks follow "
+        "their Kalman filter alone (null: dlib on every track on every frame)",
+    )
 
     def build(self) -> MultiObjectTracker:
         correlation = correlation_model(self.downscale, self.workers)
-        motion: MotionModel = KalmanCorrelationModel(correlation, self.min_confidence, self.observation_reupdate)
+        motion: MotionModel = KalmanCorrelationModel(
+            correlation, self.min_confidence, self.observation_reupdate, self.crowd_margin
+        )
         return MultiObjectTracker(
             motion,
             self._association(),

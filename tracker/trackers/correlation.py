@@ -8,7 +8,7 @@ from pydantic import Field
 
 from tracker.trackers.association import OneStage
 from tracker.trackers.costs import iou_cost
-from tracker.trackers.motion import CorrelationModel, MotionModel
+from tracker.trackers.motion import CorrelationModel, CorrelationMotionModel
 from tracker.trackers.multi_object import MultiObjectTracker, TrackerSettingsBase
 
 WORKERS_HELP = (
@@ -43,7 +43,7 @@ class DlibSettings(TrackerSettingsBase):
         )
 
 
-def correlation_model(downscale: float, workers: int) -> MotionModel:
+def correlation_model(downscale: float, workers: int) -> CorrelationMotionModel:
     """dlib correlation trackers on frames scaled by ``downscale``, in this process or in ``workers``."""
     if workers == 0:
         return CorrelationModel(downscale)

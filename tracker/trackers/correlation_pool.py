@@ -113,6 +113,7 @@ class CorrelationPool:
             self._receivers.append(receiver)
         self._queued: list[list[Op]] = [[] for _ in range(workers)]
         self._live: list[set[int]] = [set() for _ in range(workers)]
+        self._resting: set[int] = set()  # live keys not updated on the frames to come
         self._keys = itertools.count()
         self._results: dict[int, tuple[float, ...]] | None = None
         self._awaiting = False
@@ -131,7 +132,15 @@ class CorrelationPool:
     def drop(self, key: int) -> None:
         worker = key % self.workers
         self._live[worker].discard(key)
+        self._resting.discard(key)
         self._queued[worker].append(("drop", key, None))
+
+    def follow(self, key: int, on: bool) -> None:
+        """Update ``key``'s tracker on the frames sent from now on (``on``), or leave it as it is."""
+        if on:
+            self._resting.discard(key)
+        else:
+            self._resting.add(key)
 
     def send(self, image: np.ndarray) -> None:
         """Send ``image`` to every worker with the queued ops; the updates run while the caller
@@ -140,7 +149,7 @@ class CorrelationPool:
         image = np.ascontiguousarray(image)
         for worker, sender in enumerate(self._senders):
             try:
-                sender.send((image.shape, self._queued[worker], sorted(self._live[worker])))
+                sender.send((image.shape, self._queued[worker], sorted(self._live[worker] - self._resting)))
                 sender.send_bytes(image.reshape(-1).data)
             except OSError:
                 self._stopped(worker)
@@ -188,6 +197,9 @@ class _PooledCorrelation:
     def correct(self, prepared: object, box: np.ndarray) -> np.ndarray:
         self.pool.start(self.key, np.asarray(box, np.float64) * self.scale)
         return box
+
+    def follow(self, on: bool) -> None:
+        self.pool.follow(self.key, on)
 
 
 class PooledCorrelationModel:

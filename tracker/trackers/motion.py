@@ -7,11 +7,13 @@ with the matched detection box on detection frames.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any, Protocol
 
 import cv2
 import numpy as np
 
+from tracker.core.geometry import near_another
 from tracker.core.types import Frame
 from tracker.trackers.kalman_filter import BoxKalmanFilter
 
@@ -31,6 +33,18 @@ class MotionModel(Protocol):
     def prepare(self, frame: Frame) -> Any: ...
 
     def start(self, prepared: Any, box: np.ndarray) -> TrackMotion: ...
+
+
+class CorrelationMotion(TrackMotion, Protocol):
+    def follow(self, on: bool) -> None:
+        """Whether the tracker is updated on the frames to come (pooled trackers skip the others)."""
+        ...
+
+
+class CorrelationMotionModel(Protocol):
+    def prepare(self, frame: Frame) -> Any: ...
+
+    def start(self, prepared: Any, box: np.ndarray) -> CorrelationMotion: ...
 
 
 class _ConstantVelocity:
@@ -100,6 +114,9 @@ class _Correlation:
         self._tracker.start_track(image, dlib.drectangle(x1, y1, x2, y2))
         return box
 
+    def follow(self, on: bool) -> None:
+        """Nothing to do: this process updates a tracker only when asked to ``predict``."""
+
 
 def scaled_rgb(image: np.ndarray, scale: float) -> np.ndarray:
     """The RGB copy of a BGR ``image`` scaled by ``scale`` that dlib's trackers run on."""
@@ -134,6 +151,11 @@ class _Kalman:
             self.filter.predict()
         self.frame_index = frame_index
         return self.filter.box, 1.0
+
+    @property
+    def last_corrected(self) -> int:
+        """The frame index of the last detection folded in (the first box's, before any)."""
+        return self._observed[0]
 
     def correct(self, frame_index: int, box: np.ndarray) -> np.ndarray:
         last_index, last_box, state = self._observed
@@ -175,23 +197,36 @@ class KalmanModel:
 
 class _KalmanCorrelation:
     def __init__(
-        self, frame_index: int, correlation: TrackMotion, box: np.ndarray, min_confidence: float, reupdate: bool
+        self,
+        frame_index: int,
+        correlation: CorrelationMotion,
+        box: np.ndarray,
+        min_confidence: float,
+        reupdate: bool,
     ) -> None:
         self.kalman = _Kalman(frame_index, box, reupdate)
         self.correlation = correlation
         self.min_confidence = min_confidence
+        self.following = True  # dlib follows this track on the current frame
+        self.stale = False  # dlib skipped frames since its tracker was last anchored
+        self.psr: float | None = None  # dlib's ratio since the last detection (None: none yet)
 
     def predict(self, prepared: tuple[int, Any]) -> tuple[np.ndarray, float]:
         frame_index, image = prepared
         self.kalman.predict(frame_index)
+        if not self.following:
+            return self.kalman.filter.box, self.min_confidence if self.psr is None else self.psr
         box, psr = self.correlation.predict(image)
+        self.psr = psr
         if psr >= self.min_confidence:
             self.kalman.filter.update(box, noise_scale=CORRELATION_NOISE_SCALE)
         return self.kalman.filter.box, psr
 
     def correct(self, prepared: tuple[int, Any], box: np.ndarray) -> np.ndarray:
         frame_index, image = prepared
-        self.correlation.correct(image, box)
+        self.psr = None
+        if self.following:
+            self.correlation.correct(image, box)
         return self.kalman.correct(frame_index, box)
 
 
@@ -205,17 +240,52 @@ class KalmanCorrelationModel:
     a well-locked track alive through a missed detection. ``correlation`` runs the dlib
     trackers (``CorrelationModel`` in this process, or ``PooledCorrelationModel`` in workers).
     ``reupdate``: as ``KalmanModel``'s (the correlation boxes since the previous detection are
-    then replaced by the straight line)."""
+    then replaced by the straight line).
 
-    def __init__(self, correlation: MotionModel, min_confidence: float = 5.0, reupdate: bool = False) -> None:
+    With ``crowd_margin``, dlib follows a track only where its Kalman prediction is in doubt:
+    while its box, grown by ``crowd_margin`` times its size on every side, touches another
+    track's box (``near_another``), or once a detector call that matched other tracks missed
+    it. The other tracks follow their Kalman filter alone and skip dlib's cost; their
+    confidence is dlib's last ratio since their last detection, or ``min_confidence`` when
+    dlib has not looked since. A track that dlib follows again is first re-anchored on the
+    previous frame at its Kalman box."""
+
+    def __init__(
+        self,
+        correlation: CorrelationMotionModel,
+        min_confidence: float = 5.0,
+        reupdate: bool = False,
+        crowd_margin: float | None = None,
+    ) -> None:
         self.correlation = correlation
         self.min_confidence = min_confidence
         self.reupdate = reupdate
+        self.crowd_margin = crowd_margin
+        self._motions: weakref.WeakSet[_KalmanCorrelation] = weakref.WeakSet()
+        self._previous: Any = None  # the correlation model's view of the previous frame
 
     def prepare(self, frame: Frame) -> tuple[int, Any]:
-        return frame.index, self.correlation.prepare(frame)
+        if self.crowd_margin is not None:
+            self._choose_followed(self.crowd_margin)
+        self._previous = self.correlation.prepare(frame)
+        return frame.index, self._previous
+
+    def _choose_followed(self, margin: float) -> None:
+        motions = list(self._motions)
+        if not motions:
+            return
+        crowded = near_another(np.array([m.kalman.filter.box for m in motions], np.float32), margin)
+        last_detection = max(m.kalman.last_corrected for m in motions)
+        for motion, near in zip(motions, crowded):
+            following = bool(near) or motion.kalman.last_corrected < last_detection
+            if following and motion.stale:
+                motion.correlation.correct(self._previous, motion.kalman.filter.box)
+            motion.following, motion.stale = following, not following
+            motion.correlation.follow(following)
 
     def start(self, prepared: tuple[int, Any], box: np.ndarray) -> _KalmanCorrelation:
         frame_index, image = prepared
         correlation = self.correlation.start(image, box)
-        return _KalmanCorrelation(frame_index, correlation, box, self.min_confidence, self.reupdate)
+        motion = _KalmanCorrelation(frame_index, correlation, box, self.min_confidence, self.reupdate)
+        self._motions.add(motion)
+        return motion
