@@ -4,6 +4,7 @@ on real footage with SSDLite's detections; workers ignore Ctrl-C and go away wit
 from __future__ import annotations
 
 import gc
+import math
 import os
 import signal
 import time
@@ -41,12 +42,13 @@ def detected_frames() -> list[tuple[Frame, object]]:
 
 def tracked(
     name: str, workers: int, frames: list[tuple[Frame, object]], **keys: object
-) -> list[tuple[int, list[float], float]]:
+) -> list[tuple[int, list[float], float | None]]:
     tracker = build_tracker(tracker_settings(name, workers=workers, confirm_hits=1, **keys))
     rows = []
     for frame, detections in frames:
         for snapshot in tracker.update(detections, frame):  # type: ignore[arg-type]
-            rows.append((frame.index, [round(float(v), 3) for v in snapshot.box], round(snapshot.confidence, 4)))
+            confidence = None if math.isnan(snapshot.confidence) else round(snapshot.confidence, 4)  # NO_EVIDENCE
+            rows.append((frame.index, [round(float(v), 3) for v in snapshot.box], confidence))
     return rows
 
 

@@ -169,3 +169,19 @@ def test_crowd_gate_runs_dlib_only_near_other_tracks_or_after_a_miss() -> None:
     assert following[0][1:] == following[1][1:] == [True] * 11  # the pair: dlib on every frame
     assert following[2][1:6] == [False] * 5  # alone and seen: its Kalman filter only
     assert following[2][6:8] == [False, True]  # missed at frame 6: dlib looks from frame 7
+
+
+def test_crowd_gate_leaves_a_lone_missed_track_to_the_detector_as_bytetrack_does() -> None:
+    """A lone track dlib does not follow has no image evidence (NaN confidence): when the detector
+    misses it, it is hidden, as in ``bytetrack``, and it asks for no early detection."""
+    scene = [MovingBox((40, 60), (2, 0), seed=5)]
+    tracker = make("bytetrack-dlib", confirm_hits=1, crowd_margin=0.25)
+    frames_shown, reasons = 0, set()
+    for t in range(30):
+        missed = 15 <= t < 20
+        detections = Detections.empty() if missed else detections_at(scene, t)
+        tracks = Tracks.from_snapshots(tracker.update(detections, render(scene, t)))
+        frames_shown += bool(missed and ids_on(tracks, scene[0].box(t)) == {1})
+        reasons.add(tracker.redetect_reason)
+    assert frames_shown == 0
+    assert reasons == {None}

@@ -209,27 +209,28 @@ class _KalmanCorrelation:
         self.min_confidence = min_confidence
         self.following = True  # dlib follows this track on the current frame
         self.stale = False  # dlib skipped frames since its tracker was last anchored
-        self.psr: float | None = None  # dlib's ratio since the last detection (None: none yet)
 
     def predict(self, prepared: tuple[int, Any]) -> tuple[np.ndarray, float]:
         frame_index, image = prepared
         self.kalman.predict(frame_index)
         if not self.following:
-            return self.kalman.filter.box, self.min_confidence if self.psr is None else self.psr
+            return self.kalman.filter.box, NO_EVIDENCE
         box, psr = self.correlation.predict(image)
-        self.psr = psr
         if psr >= self.min_confidence:
             self.kalman.filter.update(box, noise_scale=CORRELATION_NOISE_SCALE)
         return self.kalman.filter.box, psr
 
     def correct(self, prepared: tuple[int, Any], box: np.ndarray) -> np.ndarray:
         frame_index, image = prepared
-        self.psr = None
         if self.following:
             self.correlation.correct(image, box)
         return self.kalman.correct(frame_index, box)
 
 
+# The confidence of a track no image tracker looked at on this frame. NaN compares False both
+# ways, so such a track is neither kept shown through a missed detection (confidence >=
+# min_confidence) nor a reason for an early detection (confidence < min_confidence).
+NO_EVIDENCE = float("nan")
 CORRELATION_NOISE_SCALE = 2.0  # a correlation box is a rougher measurement than a detection
 
 
@@ -246,9 +247,9 @@ class KalmanCorrelationModel:
     while its box, grown by ``crowd_margin`` times its size on every side, touches another
     track's box (``near_another``), or once a detector call that matched other tracks missed
     it. The other tracks follow their Kalman filter alone and skip dlib's cost; their
-    confidence is dlib's last ratio since their last detection, or ``min_confidence`` when
-    dlib has not looked since. A track that dlib follows again is first re-anchored on the
-    previous frame at its Kalman box."""
+    confidence is ``NO_EVIDENCE``, so, as in ``bytetrack``, the detector missing them hides them,
+    and they never ask for an early detection. A track that dlib follows again is first
+    re-anchored on the previous frame at its Kalman box."""
 
     def __init__(
         self,
