@@ -29,8 +29,6 @@ def near_another(boxes: np.ndarray, margin: float) -> np.ndarray:
     ``margin`` times its own width and height on every side."""
     widths, heights = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
     grown = boxes + margin * np.stack([-widths, -heights, widths, heights], axis=1)
-    overlap = (np.minimum(grown[:, None, 2], boxes[None, :, 2]) > np.maximum(grown[:, None, 0], boxes[None, :, 0])) & (
-        np.minimum(grown[:, None, 3], boxes[None, :, 3]) > np.maximum(grown[:, None, 1], boxes[None, :, 1])
-    )
+    overlap = iou_matrix(grown, boxes) > 0
     np.fill_diagonal(overlap, False)
-    return overlap.any(axis=1) | overlap.any(axis=0)
+    return np.logical_or(overlap.any(axis=1), overlap.any(axis=0))

@@ -207,8 +207,7 @@ class _KalmanCorrelation:
         self.kalman = _Kalman(frame_index, box, reupdate)
         self.correlation = correlation
         self.min_confidence = min_confidence
-        self.following = True  # dlib follows this track on the current frame
-        self.stale = False  # dlib skipped frames since its tracker was last anchored
+        self.following = True  # dlib follows this track on the current frame (else its tracker goes stale)
 
     def predict(self, prepared: tuple[int, Any]) -> tuple[np.ndarray, float]:
         frame_index, image = prepared
@@ -279,9 +278,9 @@ class KalmanCorrelationModel:
         last_detection = max(m.kalman.last_corrected for m in motions)
         for motion, near in zip(motions, crowded):
             following = bool(near) or motion.kalman.last_corrected < last_detection
-            if following and motion.stale:
+            if following and not motion.following:  # dlib skipped the frames since it last looked
                 motion.correlation.correct(self._previous, motion.kalman.filter.box)
-            motion.following, motion.stale = following, not following
+            motion.following = following
             motion.correlation.follow(following)
 
     def start(self, prepared: tuple[int, Any], box: np.ndarray) -> _KalmanCorrelation:
