@@ -166,3 +166,43 @@ def test_bad_training_config_is_one_line_error(tmp_path, capsys):
     config.write_text("epochs: 1\nwidth_multiplier: 2\n")
     assert _script("train_mobilenet").main(["--config", str(config)]) == 2
     assert capsys.readouterr().err.strip() == f"error: {config}: unknown key 'width_multiplier'"
+
+
+def test_gpu_recipe_trains_from_the_packed_copy_and_converts_here(tmp_path, shared_data, monkeypatch, capsys):
+    """The GPU path end to end on this CPU: pack a few images and the SSDLite-initialised
+    network, train the GPU config on the copy alone, convert the result to TFLite here."""
+    import csv
+
+    from detectors.mobilenet import MobileNetDetector
+    from detectors.ssdlite_graph import find_graph
+    from detectors.training.ssdlite_backbone import backbone_weights
+
+    pack = tmp_path / "pack"
+    assert _script("prepare_gpu_training").main([str(pack), "--max-images", "3"]) == 0
+    with (pack / "train" / "detection" / "annotations.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert {row["split"] for row in rows} == {"train", "val"} and len({row["image"] for row in rows}) == 6
+    for row in rows:
+        assert cv2.imread(str(pack / "train" / "detection" / row["image"])).shape == (288, 512, 3)
+        if row["class"]:
+            assert 0 <= float(row["x1"]) < float(row["x2"]) <= 512 and 0 <= float(row["y1"]) < float(row["y2"]) <= 288
+    initial = keras.models.load_model(pack / "ssdlite_init.keras", compile=False)
+    assert _same(initial.get_layer("block_5_expand").get_weights(), backbone_weights(find_graph())["block_5_expand"])
+
+    monkeypatch.setenv("TRACKER_SHARED_DATA", str(pack))
+    config = REPO / "configs" / "training" / "train_mobilenet_gpu.yaml"
+    quick = _quick_run(tmp_path, f"init_weights={pack / 'ssdlite_init.keras'}", "batch_size=2", "steps_per_epoch=1")
+    assert main(["train", str(config), *quick, "--set", "data_workers=0", "--set", "train_crop=64"]) == 0
+    assert "3 training images" in capsys.readouterr().out
+    trained = tmp_path / "out" / "mobilenet.keras"
+    assert not (tmp_path / "out" / "mobilenet.tflite").exists()
+    assert (tmp_path / "runs" / "mobilenet" / "epochs.csv").read_text().startswith("epoch,")
+    assert _script("export_tflite").main([str(trained)]) == 0
+    detector = MobileNetDetector(trained.with_suffix(".tflite"), min_score=0.0)
+    assert detector.input_size == (512, 288)
+    assert len(detector.detect([Frame(0, 0.0, _traffic_frame(shared_data))])[0]) > 0
+
+
+def test_export_refuses_what_is_not_a_keras_model(tmp_path, capsys):
+    assert _script("export_tflite").main([str(tmp_path / "missing.keras")]) == 2
+    assert capsys.readouterr().err.strip() == f"error: not a .keras file: {tmp_path / 'missing.keras'}"

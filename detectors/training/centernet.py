@@ -1,11 +1,11 @@
-"""CenterNet training pieces: the augmented ``tf.data`` pipeline over labelled images, target
-maps rendered in-graph, and the loss.
+"""CenterNet training pieces: the augmented batches over labelled images, their target maps,
+and the loss. NumPy and OpenCV only (no TensorFlow), so training runs on any Keras backend:
+TensorFlow on this CPU, JAX on a GPU machine.
 
-Images are read from their files (JPEG) inside the pipeline. Every sample is shaped as the
-detector will see it: the detector resizes a whole frame to the network input
-(``inference_hw``), so a training crop keeps that per-axis scale, with scale jitter on top.
-Half the batches are mosaics of four such crops at half size; then photometric noise (colour,
-night-like darkening, blur, JPEG artefacts).
+Every sample is shaped as the detector will see it: the detector resizes a whole frame to the
+network input (``inference_hw``), so a training crop keeps that per-axis scale, with scale
+jitter on top. Half the samples are mosaics of four such crops at half size; then photometric
+noise (colour, night-like darkening, blur, JPEG artefacts).
 
 Target tensor per image: ``(H/s, W/s, C + 5)`` = class heatmaps (Gaussian peaks of 1 at box
 centres), log width/height in output cells, sub-cell centre offset, and a centre mask.
@@ -13,10 +13,15 @@ centres), log width/height in output cells, sub-cell centre offset, and a centre
 
 from __future__ import annotations
 
+import itertools
+import math
+import os
 from collections.abc import Sequence
 
+import cv2
+import keras
 import numpy as np
-import tensorflow as tf
+from keras import ops
 
 from detectors.labelled import LabelledImage
 
@@ -59,183 +64,198 @@ def sampled_indices(factors: np.ndarray, seed: int) -> np.ndarray:
     return np.repeat(np.arange(len(factors)), counts)
 
 
-def read_image(path):
-    return tf.io.decode_jpeg(tf.io.read_file(path), channels=3)
+def read_image(path: str) -> np.ndarray:
+    """An RGB uint8 image; a file OpenCV cannot read is an error naming it."""
+    image = cv2.imread(path, cv2.IMREAD_COLOR)
+    if image is None:
+        raise OSError(f"cannot read image {path}")
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
-def _crop_window(image_shape, out_hw, augment: bool, inference_hw):
-    """A crop box (normalised y1, x1, y2, x2): the whole frame, or, when augmenting, a random
-    window showing objects at ``ZOOM_RANGE`` times their size at inference (where the whole
-    frame becomes ``inference_hw``), shifted anywhere (partly outside = black borders)."""
-    if not augment:
-        return tf.constant([0.0, 0.0, 1.0, 1.0])
-    height = tf.cast(image_shape[0], tf.float32)
-    width = tf.cast(image_shape[1], tf.float32)
-    zoom = tf.exp(tf.random.uniform([], np.log(ZOOM_RANGE[0]), np.log(ZOOM_RANGE[1])))
+def _crop_window(
+    image_hw: tuple[int, int], out_hw: tuple[int, int], rng: np.random.Generator | None, inference_hw
+) -> tuple[float, float, float, float]:
+    """A crop (x1, y1, width, height) in image pixels: the whole frame, or, with ``rng``, a
+    random window showing objects at ``ZOOM_RANGE`` times their size at inference (where the
+    whole frame becomes ``inference_hw``), shifted anywhere (partly outside = black borders)."""
+    height, width = image_hw
+    if rng is None:
+        return 0.0, 0.0, float(width), float(height)
+    zoom = math.exp(rng.uniform(math.log(ZOOM_RANGE[0]), math.log(ZOOM_RANGE[1])))
     crop_w = out_hw[1] * (width / inference_hw[1]) / zoom
     crop_h = out_hw[0] * (height / inference_hw[0]) / zoom
-    x1 = tf.random.uniform([], -0.1 * crop_w, tf.maximum(width - 0.9 * crop_w, -0.1 * crop_w + 1.0))
-    y1 = tf.random.uniform([], -0.1 * crop_h, tf.maximum(height - 0.9 * crop_h, -0.1 * crop_h + 1.0))
-    return tf.stack([y1 / height, x1 / width, (y1 + crop_h) / height, (x1 + crop_w) / width])
+    x1 = rng.uniform(-0.1 * crop_w, max(width - 0.9 * crop_w, -0.1 * crop_w + 1.0))
+    y1 = rng.uniform(-0.1 * crop_h, max(height - 0.9 * crop_h, -0.1 * crop_h + 1.0))
+    return x1, y1, crop_w, crop_h
 
 
-def augment_and_resize(image, boxes, classes, out_hw: tuple[int, int], augment: bool, inference_hw=None):
-    """Crop/zoom and flip ``image`` to ``out_hw`` (float 0..255); boxes follow the image.
-    Without ``augment``: the whole frame resized to ``out_hw``. Boxes less than 40 % inside
-    the crop, or under 2 px, become padding."""
+def augment_and_resize(
+    image: np.ndarray,
+    boxes: np.ndarray,
+    classes: np.ndarray,
+    out_hw: tuple[int, int],
+    rng: np.random.Generator | None,
+    inference_hw: tuple[int, int] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Crop/zoom and flip ``image`` to ``out_hw`` (float32 0..255, bilinear as at inference);
+    boxes follow the image. Without ``rng``: the whole frame resized to ``out_hw``. Boxes less
+    than 40 % inside the crop, or under 2 px, become padding."""
     out_h, out_w = out_hw
-    shape = tf.shape(image)
-    crop = _crop_window(shape, out_hw, augment, inference_hw or out_hw)
-    resized = tf.image.crop_and_resize(tf.cast(image[None], tf.float32), crop[None], [0], [out_h, out_w])[0]
-    height, width = tf.cast(shape[0], tf.float32), tf.cast(shape[1], tf.float32)
-    sy = out_h / ((crop[2] - crop[0]) * height)
-    sx = out_w / ((crop[3] - crop[1]) * width)
-    ox, oy = crop[1] * width, crop[0] * height
-    moved = tf.stack(
-        [(boxes[:, 0] - ox) * sx, (boxes[:, 1] - oy) * sy, (boxes[:, 2] - ox) * sx, (boxes[:, 3] - oy) * sy], axis=1
+    x1, y1, crop_w, crop_h = _crop_window(image.shape[:2], out_hw, rng, inference_hw or out_hw)
+    sx, sy = out_w / crop_w, out_h / crop_h
+    flip = rng is not None and rng.random() < 0.5
+    if flip:  # mirror inside the same warp: x -> out_w - x
+        matrix = np.array([[-sx, 0.0, out_w + x1 * sx], [0.0, sy, -y1 * sy]])
+    else:
+        matrix = np.array([[sx, 0.0, -x1 * sx], [0.0, sy, -y1 * sy]])
+    resized = cv2.warpAffine(
+        image, matrix, (out_w, out_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0
     )
-    limits = tf.constant([out_w, out_h, out_w, out_h], tf.float32)
-    clipped = tf.clip_by_value(moved, 0.0, limits)
-    area = lambda b: tf.maximum(b[:, 2] - b[:, 0], 0) * tf.maximum(b[:, 3] - b[:, 1], 0)
+    moved = np.stack(
+        [(boxes[:, 0] - x1) * sx, (boxes[:, 1] - y1) * sy, (boxes[:, 2] - x1) * sx, (boxes[:, 3] - y1) * sy], axis=1
+    )
+    clipped = np.clip(moved, 0.0, np.array([out_w, out_h, out_w, out_h], np.float32))
+    area = lambda b: np.maximum(b[:, 2] - b[:, 0], 0) * np.maximum(b[:, 3] - b[:, 1], 0)
     keep = (
         (classes >= 0)
         & (area(clipped) >= 0.4 * area(moved))
         & (clipped[:, 2] - clipped[:, 0] >= 2)
         & (clipped[:, 3] - clipped[:, 1] >= 2)
     )
-    classes = tf.where(keep, classes, -1)
-    if augment:
-        flip = tf.random.uniform([]) < 0.5
-        resized = tf.cond(flip, lambda: resized[:, ::-1], lambda: resized)
-        clipped = tf.cond(
-            flip,
-            lambda: tf.stack([out_w - clipped[:, 2], clipped[:, 1], out_w - clipped[:, 0], clipped[:, 3]], 1),
-            lambda: clipped,
-        )
-    return resized, clipped, classes
+    if flip:
+        clipped = np.stack([out_w - clipped[:, 2], clipped[:, 1], out_w - clipped[:, 0], clipped[:, 3]], axis=1)
+    return resized.astype(np.float32), clipped.astype(np.float32), np.where(keep, classes, -1).astype(np.int32)
 
 
-def mosaic(images, boxes, classes):
-    """Four half-size samples (batched) tiled 2x2 into one; their boxes shifted along."""
-    half_h, half_w = tf.shape(images)[1], tf.shape(images)[2]
-    top = tf.concat([images[0], images[1]], axis=1)
-    bottom = tf.concat([images[2], images[3]], axis=1)
-    fh, fw = tf.cast(half_h, tf.float32), tf.cast(half_w, tf.float32)
-    shifts = tf.stack([[0.0, 0.0], [fw, 0.0], [0.0, fh], [fw, fh]])  # (x, y) per tile
-    moved = boxes + tf.tile(shifts, [1, 2])[:, None, :]
-    return tf.concat([top, bottom], axis=0), tf.reshape(moved, [-1, 4]), tf.reshape(classes, [-1])
+def mosaic(images: np.ndarray, boxes: np.ndarray, classes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Four half-size samples (stacked) tiled 2x2 into one; their boxes shifted along."""
+    half_h, half_w = images.shape[1], images.shape[2]
+    tiled = np.concatenate(
+        [np.concatenate([images[0], images[1]], axis=1), np.concatenate([images[2], images[3]], axis=1)], axis=0
+    )
+    shifts = np.array([[0, 0], [half_w, 0], [0, half_h], [half_w, half_h]], np.float32)  # (x, y) per tile
+    moved = boxes + np.tile(shifts, (1, 2))[:, None, :]
+    return tiled, moved.reshape(-1, 4), classes.reshape(-1)
 
 
-def photometric(image):
+def photometric(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Colour jitter, and sometimes night-like darkening with sensor noise, blur, JPEG artefacts."""
-    image = tf.image.random_brightness(image, 0.15 * 255.0)
-    image = tf.image.random_contrast(image, 0.7, 1.3)
-    image = tf.image.random_saturation(image, 0.6, 1.4)
-    image = tf.clip_by_value(image, 0.0, 255.0)
-
-    def darken(x):
-        x = x * tf.random.uniform([], 0.25, 0.6)
-        return tf.clip_by_value(x + tf.random.normal(tf.shape(x), stddev=4.0), 0.0, 255.0)
-
-    def blur(x):
-        sigma = tf.random.uniform([], 0.6, 1.5)
-        taps = tf.exp(-(tf.range(-2.0, 3.0) ** 2) / (2 * sigma**2))
-        kernel = taps[:, None] * taps[None, :]
-        kernel = tf.tile((kernel / tf.reduce_sum(kernel))[:, :, None, None], [1, 1, 3, 1])
-        return tf.nn.depthwise_conv2d(x[None], kernel, [1, 1, 1, 1], "SAME")[0]
-
-    def jpeg(x):
-        return tf.image.random_jpeg_quality(x / 255.0, 25, 85) * 255.0
-
-    image = tf.cond(tf.random.uniform([]) < DARKEN_SHARE, lambda: darken(image), lambda: image)
-    image = tf.cond(tf.random.uniform([]) < BLUR_SHARE, lambda: blur(image), lambda: image)
-    noisy = tf.cond(tf.random.uniform([]) < JPEG_SHARE, lambda: jpeg(image), lambda: image)
-    return tf.ensure_shape(noisy, image.shape)  # JPEG coding loses the static shape
+    image = image + rng.uniform(-0.15, 0.15) * 255.0
+    image = (image - image.mean(axis=(0, 1))) * rng.uniform(0.7, 1.3) + image.mean(axis=(0, 1))
+    grey = image.mean(axis=2, keepdims=True)
+    image = np.clip(grey + (image - grey) * rng.uniform(0.6, 1.4), 0.0, 255.0)
+    if rng.random() < DARKEN_SHARE:
+        image = image * rng.uniform(0.25, 0.6)
+        image = np.clip(image + rng.normal(0.0, 4.0, image.shape), 0.0, 255.0)
+    if rng.random() < BLUR_SHARE:
+        image = cv2.GaussianBlur(image, (5, 5), rng.uniform(0.6, 1.5))
+    if rng.random() < JPEG_SHARE:
+        quality = int(rng.integers(25, 86))
+        _, encoded = cv2.imencode(".jpg", image.astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, quality])
+        return np.asarray(cv2.imdecode(encoded, cv2.IMREAD_UNCHANGED), np.float32)
+    return image.astype(np.float32)
 
 
-def render_targets(boxes, classes, input_hw: tuple[int, int], num_classes: int, stride: int = 4):
+def render_targets(
+    boxes: np.ndarray, classes: np.ndarray, input_hw: tuple[int, int], num_classes: int, stride: int = 4
+) -> np.ndarray:
     """Heatmaps, sizes, offsets and mask at ``stride`` for boxes in input pixels."""
     grid_h, grid_w = input_hw[0] // stride, input_hw[1] // stride
     valid = classes >= 0
-    boxes = tf.boolean_mask(boxes, valid) / stride
-    classes = tf.boolean_mask(classes, valid)
+    boxes, classes = boxes[valid] / stride, classes[valid]
     centre_x = (boxes[:, 0] + boxes[:, 2]) / 2
     centre_y = (boxes[:, 1] + boxes[:, 3]) / 2
-    cell_x = tf.clip_by_value(tf.floor(centre_x), 0, grid_w - 1)
-    cell_y = tf.clip_by_value(tf.floor(centre_y), 0, grid_h - 1)
-    box_w = tf.maximum(boxes[:, 2] - boxes[:, 0], 0.25)
-    box_h = tf.maximum(boxes[:, 3] - boxes[:, 1], 0.25)
-    sigma_x = tf.maximum(box_w * GAUSSIAN_SIZE_FACTOR, 0.5)
-    sigma_y = tf.maximum(box_h * GAUSSIAN_SIZE_FACTOR, 0.5)
-    xs = tf.range(grid_w, dtype=tf.float32)[None, None, :]
-    ys = tf.range(grid_h, dtype=tf.float32)[None, :, None]
-    gauss = tf.exp(
-        -((xs - cell_x[:, None, None]) ** 2) / (2 * sigma_x[:, None, None] ** 2)
-        - ((ys - cell_y[:, None, None]) ** 2) / (2 * sigma_y[:, None, None] ** 2)
-    )  # (N,H,W)
-    one_hot = tf.one_hot(classes, num_classes)  # (N,C)
-    per_box = gauss[..., None] * one_hot[:, None, None, :]  # (N,H,W,C)
-    background = tf.zeros([1, grid_h, grid_w, num_classes])  # keeps the max defined when N = 0
-    heatmap = tf.reduce_max(tf.concat([background, per_box], 0), axis=0)
-    indices = tf.cast(tf.stack([cell_y, cell_x], 1), tf.int32)
-    regression = tf.stack(
-        [tf.math.log(box_w), tf.math.log(box_h), centre_x - cell_x, centre_y - cell_y, tf.ones_like(centre_x)], 1
+    cell_x = np.clip(np.floor(centre_x), 0, grid_w - 1)
+    cell_y = np.clip(np.floor(centre_y), 0, grid_h - 1)
+    box_w = np.maximum(boxes[:, 2] - boxes[:, 0], 0.25)
+    box_h = np.maximum(boxes[:, 3] - boxes[:, 1], 0.25)
+    sigma_x = np.maximum(box_w * GAUSSIAN_SIZE_FACTOR, 0.5)
+    sigma_y = np.maximum(box_h * GAUSSIAN_SIZE_FACTOR, 0.5)
+    target = np.zeros((grid_h, grid_w, num_classes + 5), np.float32)
+    xs = np.arange(grid_w, dtype=np.float32)
+    ys = np.arange(grid_h, dtype=np.float32)
+    for i, class_id in enumerate(classes):
+        gauss = np.exp(-((ys[:, None] - cell_y[i]) ** 2) / (2 * sigma_y[i] ** 2)) * np.exp(
+            -((xs[None, :] - cell_x[i]) ** 2) / (2 * sigma_x[i] ** 2)
+        )
+        np.maximum(target[..., class_id], gauss, out=target[..., class_id])
+    regression = np.stack(
+        [np.log(box_w), np.log(box_h), centre_x - cell_x, centre_y - cell_y, np.ones_like(centre_x)], axis=1
     )
-    dense = tf.scatter_nd(indices, regression, [grid_h, grid_w, 5])
-    counts = tf.scatter_nd(indices, tf.ones_like(centre_x), [grid_h, grid_w])
-    dense = dense / tf.maximum(counts, 1.0)[..., None]  # two centres in one cell: their mean
-    return tf.concat([heatmap, dense], axis=-1)
+    rows, cols = cell_y.astype(int), cell_x.astype(int)
+    dense = np.zeros((grid_h, grid_w, 5), np.float32)
+    counts = np.zeros((grid_h, grid_w), np.float32)
+    np.add.at(dense, (rows, cols), regression)
+    np.add.at(counts, (rows, cols), 1.0)
+    target[..., num_classes:] = dense / np.maximum(counts, 1.0)[..., None]  # two centres in one cell: their mean
+    return target
 
 
-def make_dataset(
-    paths: Sequence[str],
-    boxes: np.ndarray,
-    classes: np.ndarray,
-    out_hw: tuple[int, int],
-    num_classes: int,
-    stride: int,
-    batch_size: int,
-    augment: bool,
-    seed: int,
-    inference_hw: tuple[int, int] | None = None,
-) -> tf.data.Dataset:
-    """Training (``augment``): an endless shuffle of ``out_hw`` crops (half of them mosaics) with
-    photometric noise. Validation: each whole image resized to ``out_hw`` once."""
-    source = tf.data.Dataset.from_tensor_slices((list(paths), boxes, classes))
-    load = lambda path, b, c: (read_image(path), b, c)
-    targets = lambda i, b, c: (i, render_targets(b, c, out_hw, num_classes, stride))
-    noisy_targets = lambda i, b, c: targets(photometric(i), b, c)
-    if not augment:
-        return (
-            source.map(load, num_parallel_calls=tf.data.AUTOTUNE)
-            .map(lambda i, b, c: augment_and_resize(i, b, c, out_hw, False), num_parallel_calls=tf.data.AUTOTUNE)
-            .map(targets, num_parallel_calls=tf.data.AUTOTUNE)
-            .batch(batch_size)
-            .prefetch(tf.data.AUTOTUNE)
+class CenterNetBatches(keras.utils.PyDataset):
+    """Batches of (images, targets). Training (``augment``): ``steps`` batches per epoch of
+    ``out_hw`` crops drawn at random (half of them mosaics) with photometric noise; every call
+    draws new ones. Validation: each whole image resized to ``out_hw`` once, in order."""
+
+    def __init__(
+        self,
+        paths: Sequence[str],
+        boxes: np.ndarray,
+        classes: np.ndarray,
+        out_hw: tuple[int, int],
+        num_classes: int,
+        stride: int,
+        batch_size: int,
+        augment: bool,
+        seed: int,
+        inference_hw: tuple[int, int] | None = None,
+        steps: int | None = None,
+        **kwargs,
+    ) -> None:
+        super().__init__(**kwargs)
+        if augment and not steps:
+            raise ValueError("augmented batches need a number of steps per epoch")
+        self.paths, self.boxes, self.classes = list(paths), boxes, classes
+        self.out_hw, self.num_classes, self.stride = out_hw, num_classes, stride
+        self.batch_size, self.augment, self.seed = batch_size, augment, seed
+        self.inference_hw = inference_hw or out_hw
+        self.steps = steps or 0
+        self._calls = itertools.count()
+
+    def __len__(self) -> int:
+        return self.steps if self.augment else math.ceil(len(self.paths) / self.batch_size)
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        if not self.augment:
+            rows = range(index * self.batch_size, min((index + 1) * self.batch_size, len(self.paths)))
+            samples = [self._whole(row) for row in rows]
+        else:  # a fresh stream per call: workers and epochs never repeat each other's draws
+            rng = np.random.default_rng([self.seed, index, os.getpid(), next(self._calls)])
+            samples = [self._augmented(rng) for _ in range(self.batch_size)]
+        images = np.stack([image for image, _ in samples])
+        targets = np.stack([render_targets(b, c, self.out_hw, self.num_classes, self.stride) for _, (b, c) in samples])
+        return images, targets
+
+    def _whole(self, row: int):
+        image, boxes, classes = augment_and_resize(
+            read_image(self.paths[row]), self.boxes[row], self.classes[row], self.out_hw, None
         )
-    shuffled = source.repeat().shuffle(len(paths), seed=seed).map(load, num_parallel_calls=tf.data.AUTOTUNE)
-    half_hw = (out_hw[0] // 2, out_hw[1] // 2)
-    half_inference = (inference_hw or out_hw)[0] // 2, (inference_hw or out_hw)[1] // 2
-    singles = shuffled.map(
-        lambda i, b, c: augment_and_resize(i, b, c, out_hw, True, inference_hw), num_parallel_calls=tf.data.AUTOTUNE
-    )
-    mosaics = (
-        shuffled.map(
-            lambda i, b, c: augment_and_resize(i, b, c, half_hw, True, half_inference),
-            num_parallel_calls=tf.data.AUTOTUNE,
+        return image, (boxes, classes)
+
+    def _augmented(self, rng: np.random.Generator):
+        if rng.random() < MOSAIC_SHARE:
+            half_hw = (self.out_hw[0] // 2, self.out_hw[1] // 2)
+            half_inference = (self.inference_hw[0] // 2, self.inference_hw[1] // 2)
+            tiles = [self._crop(rng, half_hw, half_inference) for _ in range(4)]
+            image, boxes, classes = mosaic(*(np.stack(parts) for parts in zip(*tiles)))
+        else:
+            image, boxes, classes = self._crop(rng, self.out_hw, self.inference_hw)
+        return photometric(image, rng), (boxes, classes)
+
+    def _crop(self, rng: np.random.Generator, out_hw, inference_hw):
+        row = int(rng.integers(len(self.paths)))
+        return augment_and_resize(
+            read_image(self.paths[row]), self.boxes[row], self.classes[row], out_hw, rng, inference_hw
         )
-        .batch(4)
-        .map(mosaic, num_parallel_calls=tf.data.AUTOTUNE)
-    )
-    return (
-        tf.data.Dataset.sample_from_datasets(
-            [singles.map(noisy_targets), mosaics.map(noisy_targets)],
-            [1.0 - MOSAIC_SHARE, MOSAIC_SHARE],
-            seed=seed,
-        )
-        .batch(batch_size)
-        .prefetch(tf.data.AUTOTUNE)
-    )
 
 
 def centernet_loss(num_classes: int):
@@ -246,17 +266,17 @@ def centernet_loss(num_classes: int):
         heat_true = target[..., :num_classes]
         logits = prediction[..., :num_classes]
         mask = target[..., -1:]
-        positive = tf.cast(heat_true >= 0.999, tf.float32)
-        prob = tf.sigmoid(logits)
-        log_p = -tf.nn.softplus(-logits)
-        log_not_p = -tf.nn.softplus(logits)
+        positive = ops.cast(heat_true >= 0.999, "float32")
+        prob = ops.sigmoid(logits)
+        log_p = -ops.softplus(-logits)
+        log_not_p = -ops.softplus(logits)
         pos_loss = -positive * (1 - prob) ** 2 * log_p
         neg_loss = -(1 - positive) * (1 - heat_true) ** 4 * prob**2 * log_not_p
-        num_pos = tf.maximum(tf.reduce_sum(positive), 1.0)
-        focal = (tf.reduce_sum(pos_loss) + tf.reduce_sum(neg_loss)) / num_pos
-        num_centres = tf.maximum(tf.reduce_sum(mask), 1.0)
+        num_pos = ops.maximum(ops.sum(positive), 1.0)
+        focal = (ops.sum(pos_loss) + ops.sum(neg_loss)) / num_pos
+        num_centres = ops.maximum(ops.sum(mask), 1.0)
         regression = slice(num_classes, num_classes + 4)  # log size (2), then offset (2)
-        l1 = tf.reduce_sum(mask * tf.abs(prediction[..., regression] - target[..., regression])) / num_centres
+        l1 = ops.sum(mask * ops.abs(prediction[..., regression] - target[..., regression])) / num_centres
         return focal + l1
 
     return loss

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import tempfile
 import time
 from pathlib import Path
 
 import keras
-import tensorflow as tf
 
 from tracker.core.files import atomic_path, write_bytes_atomic
 
@@ -32,10 +32,16 @@ class TimeLimit(keras.callbacks.Callback):
 def standard_callbacks(
     log_dir: Path, checkpoint_path: Path, patience: int, max_minutes: float
 ) -> list[keras.callbacks.Callback]:
-    """TensorBoard logs, best-model checkpoint (by val_loss), early stopping, time limit."""
+    """TensorBoard logs (they need TensorFlow), per-epoch CSV log, best-model checkpoint (by
+    val_loss), early stopping, time limit."""
     checkpoint_path.parent.mkdir(parents=True, exist_ok=True)
-    return [
-        keras.callbacks.TensorBoard(log_dir=str(log_dir), histogram_freq=0, write_graph=False),
+    tensorboard = (
+        [keras.callbacks.TensorBoard(log_dir=str(log_dir), histogram_freq=0, write_graph=False)]
+        if importlib.util.find_spec("tensorflow")
+        else []
+    )
+    return tensorboard + [
+        keras.callbacks.CSVLogger(str(checkpoint_path.parent / "epochs.csv")),
         keras.callbacks.ModelCheckpoint(str(checkpoint_path), monitor="val_loss", save_best_only=True),
         keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True),
         TimeLimit(max_minutes),
@@ -78,8 +84,14 @@ def export_model(model: keras.Model, keras_path: Path, tflite_path: Path | None)
     keras_path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(keras_path) as tmp:
         model.save(tmp)
-    if tflite_path is None:
-        return
+    if tflite_path is not None:
+        export_tflite(model, tflite_path)
+
+
+def export_tflite(model: keras.Model, tflite_path: Path) -> None:
+    """Convert ``model`` (fixed input size) to TensorFlow Lite; needs TensorFlow."""
+    import tensorflow as tf
+
     with tempfile.TemporaryDirectory() as saved_model_dir:
         model.export(saved_model_dir, format="tf_saved_model", verbose=False)
         payload = tf.lite.TFLiteConverter.from_saved_model(saved_model_dir).convert()

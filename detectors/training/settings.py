@@ -84,6 +84,8 @@ class MobileNetTrainSettings(_TrainSettings):
     warmup_steps: int = Field(150, ge=0, description="linear learning-rate warm-up before the cosine decay")
     steps_per_epoch: int = Field(100, gt=0, description="augmented batches per epoch")
     init_weights: Path | None = Field(None, description="start from this checkpoint (continue a bounded run)")
+    data_workers: int = Field(2, ge=0, description="workers preparing augmented batches (0: in the training loop)")
+    data_processes: bool = Field(False, description="workers are processes, not threads (for many cores)")
 
 
 SettingsT = TypeVar("SettingsT", bound=_TrainSettings)

@@ -12,6 +12,7 @@ inference size. Writes ``<output_dir>/<name>.keras``, ``.tflite``, ``.json`` and
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 
@@ -32,6 +33,13 @@ def train(config: Path, overrides: dict) -> None:
     settings = load_train_settings(config, MobileNetTrainSettings, overrides)
     if settings.backbone_init == "scratch" and settings.frozen_blocks:
         raise UserError("backbone_init: scratch needs frozen_blocks: 0 (random layers cannot stay frozen)")
+    if importlib.util.find_spec("tensorflow") is None:  # e.g. Keras on JAX on a GPU machine
+        if settings.export_tflite:
+            raise UserError("export_tflite needs TensorFlow: set export_tflite=false and convert where it is installed")
+        if settings.backbone_init == "ssdlite" and settings.init_weights is None:
+            raise UserError(
+                "backbone_init: ssdlite reads SSDLite's graph with TensorFlow; without it, give init_weights"
+            )
     keras.utils.set_random_seed(settings.seed)
     annotations = resolve_data_path(settings.annotations)
     train_items = read_detection_csv(annotations, "train")
@@ -49,7 +57,7 @@ def train(config: Path, overrides: dict) -> None:
     input_hw = (settings.input_height, settings.input_width)
     n_classes = len(DETECTION_CLASSES)
     stride = settings.output_stride
-    train_ds = centernet.make_dataset(
+    train_batches = centernet.CenterNetBatches(
         *centernet.label_arrays(sampled, DETECTION_CLASSES),
         (settings.train_crop, settings.train_crop),
         n_classes,
@@ -58,8 +66,11 @@ def train(config: Path, overrides: dict) -> None:
         augment=True,
         seed=settings.seed,
         inference_hw=input_hw,
+        steps=settings.steps_per_epoch,
+        workers=settings.data_workers,
+        use_multiprocessing=settings.data_processes,
     )
-    val_ds = centernet.make_dataset(
+    val_batches = centernet.CenterNetBatches(
         *centernet.label_arrays(val_items, DETECTION_CLASSES),
         input_hw,
         n_classes,
@@ -67,6 +78,8 @@ def train(config: Path, overrides: dict) -> None:
         settings.batch_size,
         augment=False,
         seed=settings.seed,
+        workers=settings.data_workers,
+        use_multiprocessing=settings.data_processes,
     )
 
     # Trained on crops, validated on whole frames: one model with free input size.
@@ -97,10 +110,9 @@ def train(config: Path, overrides: dict) -> None:
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss=centernet.centernet_loss(n_classes))
     run_dir = settings.log_dir / settings.name
     history = model.fit(
-        train_ds,
-        validation_data=val_ds,
+        train_batches,
+        validation_data=val_batches,
         epochs=settings.epochs,
-        steps_per_epoch=settings.steps_per_epoch,
         verbose=2,
         callbacks=standard_callbacks(
             run_dir / "tensorboard", run_dir / "best.keras", settings.patience, settings.max_minutes

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import os
 from pathlib import Path
 
 from tracker.core.errors import UserError
@@ -37,7 +38,8 @@ def run(args: argparse.Namespace) -> int:
     name = overrides.get("name", read_yaml_mapping(args.config).get("name"))
     if name not in TRAINERS:
         raise UserError(f"{args.config}: name {name!r} is not a model we train (choose from: {', '.join(TRAINERS)})")
-    if importlib.util.find_spec("tensorflow") is None:
-        raise UserError("training needs TensorFlow: pip install -e '.[train]'")
+    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+    if importlib.util.find_spec(backend) is None:
+        raise UserError(f"training on Keras' {backend} backend needs {backend}: pip install -e '.[train]'")
     importlib.import_module(TRAINERS[name]).train(args.config, overrides)
     return 0
