@@ -9,6 +9,7 @@ from pathlib import Path
 import cv2
 import keras
 import numpy as np
+import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from tests.conftest import REPO
@@ -206,3 +207,14 @@ def test_gpu_recipe_trains_from_the_packed_copy_and_converts_here(tmp_path, shar
 def test_export_refuses_what_is_not_a_keras_model(tmp_path, capsys):
     assert _script("export_tflite").main([str(tmp_path / "missing.keras")]) == 2
     assert capsys.readouterr().err.strip() == f"error: not a .keras file: {tmp_path / 'missing.keras'}"
+
+
+def test_a_keras_backend_that_is_not_installed_is_one_line_error(monkeypatch, capsys):
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    if importlib.util.find_spec("jax") is not None:
+        pytest.skip("jax is installed here: the error cannot occur")
+    config = REPO / "configs" / "training" / "train_mobilenet_gpu.yaml"
+    assert main(["train", str(config)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "error: training on Keras' jax backend needs jax: pip install -e '.[train]'"
+    )

@@ -12,14 +12,17 @@ from pathlib import Path
 from tracker.core.errors import UserError
 
 TRAINERS = {"mobilenet": "detectors.training.train_mobilenet", "smallervgg": "detectors.training.train_smallervgg"}
+NEEDS_TENSORFLOW = {"smallervgg"}  # mobilenet trains on any Keras backend (JAX on a GPU machine)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "train",
-        help="train one of our detectors (needs the [train] extra: TensorFlow)",
+        help="train one of our detectors (needs the [train] extra; mobilenet also trains on Keras' JAX backend)",
         description="Train a detector from a training config; TensorBoard logs, the best checkpoint, curves "
-        "(PNG), and the .keras + .tflite weights with their metadata. Models: " + ", ".join(TRAINERS) + ".",
+        "(PNG), and the .keras + .tflite weights with their metadata. Models: " + ", ".join(TRAINERS) + ". "
+        "KERAS_BACKEND picks the backend (default tensorflow); mobilenet also trains on jax, without TensorFlow "
+        "when export_tflite is false and init_weights is given (see configs/training/train_mobilenet_gpu.yaml).",
     )
     parser.add_argument(
         "config", metavar="CONFIG", type=Path, help="training config, e.g. configs/training/train_mobilenet.yaml"
@@ -41,5 +44,7 @@ def run(args: argparse.Namespace) -> int:
     backend = os.environ.get("KERAS_BACKEND", "tensorflow")
     if importlib.util.find_spec(backend) is None:
         raise UserError(f"training on Keras' {backend} backend needs {backend}: pip install -e '.[train]'")
+    if name in NEEDS_TENSORFLOW and importlib.util.find_spec("tensorflow") is None:
+        raise UserError(f"training {name} needs TensorFlow (its data pipeline is tf.data): pip install -e '.[train]'")
     importlib.import_module(TRAINERS[name]).train(args.config, overrides)
     return 0
