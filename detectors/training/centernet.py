@@ -192,7 +192,7 @@ def render_targets(
 
 
 class CenterNetBatches(keras.utils.PyDataset):
-    """Batches of (images, targets). Training (``augment``): ``steps`` batches per epoch of
+    """Batches of (images as uint8, targets). Training (``augment``): ``steps`` batches per epoch of
     ``out_hw`` crops drawn at random (half of them mosaics) with photometric noise; every call
     draws new ones. Validation: each whole image resized to ``out_hw`` once, in order."""
 
@@ -231,7 +231,8 @@ class CenterNetBatches(keras.utils.PyDataset):
         else:  # a fresh stream per call: workers and epochs never repeat each other's draws
             rng = np.random.default_rng([self.seed, index, os.getpid(), next(self._calls)])
             samples = [self._augmented(rng) for _ in range(self.batch_size)]
-        images = np.stack([image for image, _ in samples])
+        # uint8 (the model rescales inside): a quarter of float32's bytes between worker processes
+        images = np.clip(np.rint(np.stack([image for image, _ in samples])), 0, 255).astype(np.uint8)
         targets = np.stack([render_targets(b, c, self.out_hw, self.num_classes, self.stride) for _, (b, c) in samples])
         return images, targets
 
