@@ -13,7 +13,6 @@ centres), log width/height in output cells, sub-cell centre offset, and a centre
 
 from __future__ import annotations
 
-import itertools
 import math
 import os
 from collections.abc import Sequence
@@ -219,7 +218,7 @@ class CenterNetBatches(keras.utils.PyDataset):
         self.batch_size, self.augment, self.seed = batch_size, augment, seed
         self.inference_hw = inference_hw or out_hw
         self.steps = steps or 0
-        self._calls = itertools.count()
+        self._calls = 0  # per process: forked or pickled workers each count their own
 
     def __len__(self) -> int:
         return self.steps if self.augment else math.ceil(len(self.paths) / self.batch_size)
@@ -229,7 +228,8 @@ class CenterNetBatches(keras.utils.PyDataset):
             rows = range(index * self.batch_size, min((index + 1) * self.batch_size, len(self.paths)))
             samples = [self._whole(row) for row in rows]
         else:  # a fresh stream per call: workers and epochs never repeat each other's draws
-            rng = np.random.default_rng([self.seed, index, os.getpid(), next(self._calls)])
+            self._calls += 1
+            rng = np.random.default_rng([self.seed, index, os.getpid(), self._calls])
             samples = [self._augmented(rng) for _ in range(self.batch_size)]
         # uint8 (the model rescales inside): a quarter of float32's bytes between worker processes
         images = np.clip(np.rint(np.stack([image for image, _ in samples])), 0, 255).astype(np.uint8)
