@@ -2,8 +2,12 @@
 a trained model (the best checkpoint, moved away from its initial weights), its metadata, its
 curves and TensorBoard logs, and a model that the detector loads."""
 
+import csv
 import importlib.util
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import cv2
@@ -12,7 +16,7 @@ import numpy as np
 import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from tests.conftest import REPO
+from tests.conftest import REPO, require
 from tracker.cli import main
 from tracker.core.types import Frame
 
@@ -169,31 +173,41 @@ def test_bad_training_config_is_one_line_error(tmp_path, capsys):
     assert capsys.readouterr().err.strip() == f"error: {config}: unknown key 'width_multiplier'"
 
 
-def test_gpu_recipe_trains_from_the_packed_copy_and_converts_here(tmp_path, shared_data, monkeypatch, capsys):
-    """The GPU path end to end on this CPU: pack a few images and the SSDLite-initialised
-    network, train the GPU config on the copy alone, convert the result to TFLite here."""
-    import csv
+@pytest.fixture(scope="module")
+def gpu_pack(shared_data, tmp_path_factory) -> Path:
+    """``scripts/prepare_gpu_training.py`` on the first 3 images of each split."""
+    pack = tmp_path_factory.mktemp("gpu") / "pack"
+    assert _script("prepare_gpu_training").main([str(pack), "--max-images", "3"]) == 0
+    return pack
 
-    from detectors.mobilenet import MobileNetDetector
+
+def _gpu_recipe_run(tmp_path: Path, pack: Path) -> list[str]:
+    config = REPO / "configs" / "training" / "train_mobilenet_gpu.yaml"
+    sets = (f"init_weights={pack / 'ssdlite_init.keras'}", "batch_size=2", "steps_per_epoch=1", "data_workers=0")
+    return ["train", str(config), *_quick_run(tmp_path, *sets, "train_crop=64")]
+
+
+def test_the_packed_copy_is_the_data_at_the_network_scale(gpu_pack):
     from detectors.ssdlite_graph import find_graph
     from detectors.training.ssdlite_backbone import backbone_weights
 
-    pack = tmp_path / "pack"
-    assert _script("prepare_gpu_training").main([str(pack), "--max-images", "3"]) == 0
-    with (pack / "train" / "detection" / "annotations.csv").open() as handle:
+    with (gpu_pack / "train" / "detection" / "annotations.csv").open() as handle:
         rows = list(csv.DictReader(handle))
     assert {row["split"] for row in rows} == {"train", "val"} and len({row["image"] for row in rows}) == 6
     for row in rows:
-        assert cv2.imread(str(pack / "train" / "detection" / row["image"])).shape == (288, 512, 3)
+        assert cv2.imread(str(gpu_pack / "train" / "detection" / row["image"])).shape == (288, 512, 3)
         if row["class"]:
             assert 0 <= float(row["x1"]) < float(row["x2"]) <= 512 and 0 <= float(row["y1"]) < float(row["y2"]) <= 288
-    initial = keras.models.load_model(pack / "ssdlite_init.keras", compile=False)
+    initial = keras.models.load_model(gpu_pack / "ssdlite_init.keras", compile=False)
     assert _same(initial.get_layer("block_5_expand").get_weights(), backbone_weights(find_graph())["block_5_expand"])
 
-    monkeypatch.setenv("TRACKER_SHARED_DATA", str(pack))
-    config = REPO / "configs" / "training" / "train_mobilenet_gpu.yaml"
-    quick = _quick_run(tmp_path, f"init_weights={pack / 'ssdlite_init.keras'}", "batch_size=2", "steps_per_epoch=1")
-    assert main(["train", str(config), *quick, "--set", "data_workers=0", "--set", "train_crop=64"]) == 0
+
+def test_gpu_recipe_trains_from_the_packed_copy_and_converts_here(tmp_path, shared_data, gpu_pack, monkeypatch, capsys):
+    """The GPU path on this CPU: train the GPU config on the packed copy alone, convert here."""
+    from detectors.mobilenet import MobileNetDetector
+
+    monkeypatch.setenv("TRACKER_SHARED_DATA", str(gpu_pack))
+    assert main(_gpu_recipe_run(tmp_path, gpu_pack)) == 0
     assert "3 training images" in capsys.readouterr().out
     trained = tmp_path / "out" / "mobilenet.keras"
     assert not (tmp_path / "out" / "mobilenet.tflite").exists()
@@ -204,17 +218,32 @@ def test_gpu_recipe_trains_from_the_packed_copy_and_converts_here(tmp_path, shar
     assert len(detector.detect([Frame(0, 0.0, _traffic_frame(shared_data))])[0]) > 0
 
 
+def test_mobilenet_trains_on_keras_jax_backend(tmp_path, gpu_pack):
+    """As on the GPU machine: KERAS_BACKEND=jax; the result loads here and has moved."""
+    require(importlib.util.find_spec("jax") is not None, "jax not installed (pip install -e '.[dev]')")
+    env = {**os.environ, "KERAS_BACKEND": "jax", "TRACKER_SHARED_DATA": str(gpu_pack), "JAX_PLATFORMS": "cpu"}
+    result = subprocess.run(
+        [sys.executable, "-m", "tracker", *_gpu_recipe_run(tmp_path, gpu_pack)],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "3 training images" in result.stdout and "Keras backend: jax" in result.stdout
+    trained = _weights(tmp_path / "out" / "mobilenet.keras")
+    initial = _weights(gpu_pack / "ssdlite_init.keras")
+    assert len(trained) == len(initial) and not _same(trained, initial)
+
+
 def test_export_refuses_what_is_not_a_keras_model(tmp_path, capsys):
     assert _script("export_tflite").main([str(tmp_path / "missing.keras")]) == 2
     assert capsys.readouterr().err.strip() == f"error: not a .keras file: {tmp_path / 'missing.keras'}"
 
 
 def test_a_keras_backend_that_is_not_installed_is_one_line_error(monkeypatch, capsys):
-    monkeypatch.setenv("KERAS_BACKEND", "jax")
-    if importlib.util.find_spec("jax") is not None:
-        pytest.skip("jax is installed here: the error cannot occur")
+    monkeypatch.setenv("KERAS_BACKEND", "torch")
+    if importlib.util.find_spec("torch") is not None:
+        pytest.skip("torch is installed here: the error cannot occur")
     config = REPO / "configs" / "training" / "train_mobilenet_gpu.yaml"
     assert main(["train", str(config)]) == 2
     assert capsys.readouterr().err.strip() == (
-        "error: training on Keras' jax backend needs jax: pip install -e '.[train]'"
+        "error: training on Keras' torch backend needs torch: pip install -e '.[train]'"
     )

@@ -53,6 +53,7 @@ def train(config: Path, overrides: dict) -> None:
     factors = centernet.repeat_factors(train_items, DETECTION_CLASSES, settings.repeat_threshold)
     sampled = [train_items[i] for i in centernet.sampled_indices(factors, settings.seed)]
     print(f"{len(train_items)} training images ({len(sampled)} after class balancing), {len(val_items)} validation")
+    print(f"Keras backend: {keras.backend.backend()}")
 
     input_hw = (settings.input_height, settings.input_width)
     n_classes = len(DETECTION_CLASSES)
