@@ -28,7 +28,7 @@ from tqdm import tqdm
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from detectors.training.cli import report_user_errors
-from detectors.training.detection_csv import DETECTION_CLASSES, read_detection_csv
+from detectors.training.detection_csv import read_detection_csv
 from detectors.training.paths import resolve_data_path
 from detectors.training.settings import MobileNetTrainSettings, load_train_settings
 from detectors.training.voc import read_voc_folder
@@ -46,17 +46,14 @@ def prepare(out_dir: Path, config: Path, scale: float, quality: int, max_images:
 def write_initial_model(path: Path, settings: MobileNetTrainSettings) -> None:
     import keras
 
-    from detectors.nets import mobilenet_centernet
-    from detectors.ssdlite_graph import find_graph
-    from detectors.training.ssdlite_backbone import load_into
+    from detectors.training.train_mobilenet import initial_network
     from tracker.core.files import atomic_path
 
     keras.utils.set_random_seed(settings.seed)
-    model = mobilenet_centernet(None, None, len(DETECTION_CLASSES), 1.0, settings.head_channels, settings.output_stride)
-    copied = load_into(model, find_graph())
+    model = initial_network(settings.model_copy(update={"backbone_init": "ssdlite", "init_weights": None}))
     with atomic_path(path) as tmp:
         model.save(tmp)
-    print(f"{path}: {copied:,} backbone parameters from SSDLite's MobileNetV2")
+    print(f"wrote {path}")
 
 
 def pack_images(

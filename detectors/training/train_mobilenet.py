@@ -14,13 +14,18 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import keras
+
+    from detectors.training.settings import MobileNetTrainSettings
 
 
 def train(config: Path, overrides: dict) -> None:
     import keras
 
     from detectors.keras_runtime import write_metadata
-    from detectors.nets import mobilenet_centernet
     from detectors.training import centernet
     from detectors.training.detection_csv import DETECTION_CLASSES, read_detection_csv
     from detectors.training.keras_run import best_weights, export_model, save_curves, standard_callbacks
@@ -83,20 +88,7 @@ def train(config: Path, overrides: dict) -> None:
         use_multiprocessing=settings.data_processes,
     )
 
-    # Trained on crops, validated on whole frames: one model with free input size.
-    build = lambda height, width: mobilenet_centernet(
-        height, width, n_classes, settings.alpha, settings.head_channels, stride
-    )
-    model = build(None, None)
-    if settings.init_weights is not None:
-        if not settings.init_weights.is_file():
-            raise UserError(f"init_weights not found: {settings.init_weights}")
-        model.set_weights(keras.models.load_model(settings.init_weights, compile=False).get_weights())
-    elif settings.backbone_init == "ssdlite":
-        from detectors.ssdlite_graph import find_graph
-        from detectors.training.ssdlite_backbone import load_into
-
-        print(f"backbone: {load_into(model, find_graph()):,} parameters from SSDLite's MobileNetV2")
+    model = initial_network(settings)
     for layer in model.layers:
         if is_frozen(layer.name, settings.frozen_blocks):
             layer.trainable = False
@@ -122,7 +114,7 @@ def train(config: Path, overrides: dict) -> None:
     write_json_atomic(run_dir / "history.json", history.history)
     best_weights(model, run_dir / "best.keras")
     out = settings.output_dir
-    deployed = build(*input_hw)
+    deployed = network(settings, *input_hw)
     deployed.set_weights(model.get_weights())
     export_model(
         deployed, out / f"{settings.name}.keras", out / f"{settings.name}.tflite" if settings.export_tflite else None
@@ -142,6 +134,35 @@ def train(config: Path, overrides: dict) -> None:
     )
     save_curves(history.history, out / f"{settings.name}_curves.png", "mobilenet (CenterNet), six classes")
     print(f"wrote {out / settings.name}.keras")
+
+
+def network(settings: MobileNetTrainSettings, height: int | None, width: int | None) -> keras.Model:
+    """The untrained network of ``settings`` (``None`` sizes: any multiple of 32)."""
+    from detectors.nets import mobilenet_centernet
+    from detectors.training.detection_csv import DETECTION_CLASSES
+
+    classes = len(DETECTION_CLASSES)
+    return mobilenet_centernet(height, width, classes, settings.alpha, settings.head_channels, settings.output_stride)
+
+
+def initial_network(settings: MobileNetTrainSettings) -> keras.Model:
+    """The network training starts from, with a free input size (trained on crops, validated on
+    whole frames): ``init_weights``, else SSDLite's backbone (``backbone_init: ssdlite``), else random."""
+    import keras
+
+    from tracker.core.errors import UserError
+
+    model = network(settings, None, None)
+    if settings.init_weights is not None:
+        if not settings.init_weights.is_file():
+            raise UserError(f"init_weights not found: {settings.init_weights}")
+        model.set_weights(keras.models.load_model(settings.init_weights, compile=False).get_weights())
+    elif settings.backbone_init == "ssdlite":
+        from detectors.ssdlite_graph import find_graph
+        from detectors.training.ssdlite_backbone import load_into
+
+        print(f"backbone: {load_into(model, find_graph()):,} parameters from SSDLite's MobileNetV2")
+    return model
 
 
 def is_frozen(layer_name: str, frozen_blocks: int) -> bool:
