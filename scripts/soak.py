@@ -97,7 +97,7 @@ def main() -> None:
     settings = Settings.model_validate(
         {
             "detector": {"name": "motion", "min_area": 400},
-            "pipeline": {"detect_every": 2, "max_detect_gap_s": None, "lag_frames": 0},
+            "pipeline": {"detect_every": 2, "max_detect_gap_s": None, "lag_s": 0},
             "tracker": {"name": "centroid", "max_age_s": 0.4},
             "counting": {
                 "lines": [{"name": "middle", "points": [[160, 0], [160, 239]]}],

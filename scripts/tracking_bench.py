@@ -59,7 +59,7 @@ def configurations() -> dict[str, tuple[str, dict]]:
     )
     for every in (1, 5):
         config_file, overrides = configs[f"bytetrack every {every}"]
-        configs[f"bytetrack every {every} no lag"] = (config_file, {**overrides, "pipeline.lag_frames": 0})
+        configs[f"bytetrack every {every} no lag"] = (config_file, {**overrides, "pipeline.lag_s": 0})
         configs[f"bytetrack every {every} appearance"] = (config_file, {**overrides, "tracker.appearance_gate": 0.4})
     return configs
 

@@ -36,6 +36,7 @@ CANDIDATES: dict[str, list] = {
     "tracker.birth_max_iou": [None, 0.6],
     "tracker.max_age_s": [1.2, 0.6, 2.4],
     "tracker.max_cost": [1.0, 0.9, 1.1],
+    "pipeline.lag_s": [1.4, 0.4, 1.0, 2.0],
 }
 
 

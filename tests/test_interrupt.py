@@ -105,13 +105,13 @@ class _SignalsAt:
 
 def test_signals_close_together_still_end_every_output_on_the_same_frame(tmp_path: Path, long_clip: Path) -> None:
     settings = load_settings(None, {"detector.name": "motfile", "detector.det_file": str(long_clip.parent / "det.txt")})
-    assert settings.pipeline.lag_frames >= 1
     signals = _SignalsAt(at=40)
     mot, video = MOTSink(tmp_path / "tracks.txt"), VideoSink(tmp_path / "annotated.mp4", 25.0)
     with build_pipeline(settings, str(long_clip)) as pipeline, STOP.installed():
+        assert pipeline.lag_frames >= 1
         stats = pipeline.run([signals, mot, ThreadedSink(video)], progress=False)
     assert (stats.stopped_by, stats.signal) == ("interrupt", "SIGINT")
-    assert stats.frames == 41 + settings.pipeline.lag_frames  # the frame being processed when it came
+    assert stats.frames == 41 + pipeline.lag_frames  # the frame being processed when it came
     assert signals.indices == list(range(stats.frames))
     rows = np.loadtxt(tmp_path / "tracks.txt", delimiter=",", ndmin=2)
     assert rows[:, 0].max() == stats.frames

@@ -52,3 +52,11 @@ def test_early_reasons_reset_the_schedule_and_can_be_switched_off() -> None:
 def test_by_default_new_tracks_wait_for_the_next_scheduled_detection() -> None:
     # the output lag shows them from their first detection; the seconds cap keeps the wait short
     assert detected_frames(PipelineSettings(), 25, {1: "tentative", 6: "tentative"}, 11) == [0, 5, 10]
+
+
+def test_the_output_lag_is_in_seconds_and_covers_a_detection_interval() -> None:
+    settings = PipelineSettings(lag_s=1.4)
+    assert settings.lag_frames(fps=25, interval=5) == 35
+    assert settings.lag_frames(fps=7, interval=1) == 10  # the same 1.4 s of video at 7 fps
+    assert settings.lag_frames(fps=7, interval=20) == 20  # --detect-every 20: both ends of the gap are held
+    assert PipelineSettings(lag_s=0).lag_frames(fps=25, interval=5) == 0  # no lag: frames leave at once

@@ -134,8 +134,9 @@ class Pipeline:
 
     Iterate over it to get every finished frame as a ``FrameResult`` (the Python API), or call
     ``run(sinks)`` to feed outputs with Ctrl-C handling and a progress bar (the CLI). Frames come
-    out ``settings.lag_frames`` frames after they went in (one more with counting, so that the
-    last frame can carry the events of tracks still open when the source ends)."""
+    out ``lag_frames`` frames (``settings.lag_s`` seconds of video) after they went in (one more
+    with counting, so that the last frame can carry the events of tracks still open when the
+    source ends)."""
 
     def __init__(
         self,
@@ -153,9 +154,10 @@ class Pipeline:
         self.tracker = tracker
         self.counter = counter if counter is not None and counter.enabled else None
         self.annotators = list(annotators)
-        self.stats = RunStats(tracks=TrackTally(max_age_frames + settings.lag_frames + 1, source.info.fps))
         self._scheduler = DetectionScheduler(settings, source.info.fps)
-        self._smoother = FixedLagSmoother(settings.lag_frames)
+        self.lag_frames = settings.lag_frames(source.info.fps, self._scheduler.every)
+        self.stats = RunStats(tracks=TrackTally(max_age_frames + self.lag_frames + 1, source.info.fps))
+        self._smoother = FixedLagSmoother(self.lag_frames)
         self._pending: SmoothedFrame | None = None
         self._started = time.perf_counter()
 

@@ -28,15 +28,20 @@ class PipelineSettings(StrictSettings):
         "false: it is confirmed at the next scheduled detections (at most max_detect_gap_s apart) and, through "
         "the output lag, still shown from its first detection (--detect-every N sets it to true)",
     )
-    lag_frames: int = Field(
-        10,
+    lag_s: float = Field(
+        1.4,
         ge=0,
-        le=10_000,
-        description="frames: hold each frame's tracks this many frames before writing them, "
-        "and revise them meanwhile: boxes between two detections are interpolated, a track the detector missed "
-        "for a few frames is filled in, a new track shows from its first detection. Outputs (and --serve) run "
-        "this many frames behind; 0 writes each frame as soon as it is tracked",
+        le=3600,
+        description="seconds: hold each frame's tracks this long (and at least one detection interval) before "
+        "writing them, and revise them meanwhile: boxes between two detections are interpolated, a track the "
+        "detector missed for a while is filled in, a new track shows from its first detection. Outputs (and --serve) "
+        "run this far behind; 0 writes each frame as soon as it is tracked",
     )
+
+    def lag_frames(self, fps: float, interval: int) -> int:
+        """``lag_s`` in frames at ``fps``, at least ``interval`` (the frames between scheduled
+        detections: the interpolation needs both ends); 0 when ``lag_s`` is 0."""
+        return max(round(self.lag_s * fps), interval) if self.lag_s > 0 else 0
 
 
 class DetectionScheduler:
