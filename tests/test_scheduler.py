@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from tracker.core.types import Frame
-from tracker.scheduler import DetectionScheduler, PipelineSettings
+from tracker.scheduler import MAX_LAG_FRAMES, DetectionScheduler, PipelineSettings
 
 
 def detected_frames(
@@ -60,3 +60,4 @@ def test_the_output_lag_is_in_seconds_and_covers_a_detection_interval() -> None:
     assert settings.lag_frames(fps=7, interval=1) == 10  # the same 1.4 s of video at 7 fps
     assert settings.lag_frames(fps=7, interval=20) == 20  # --detect-every 20: both ends of the gap are held
     assert PipelineSettings(lag_s=0).lag_frames(fps=25, interval=5) == 0  # no lag: frames leave at once
+    assert settings.lag_frames(fps=999, interval=5) == MAX_LAG_FRAMES  # a camera's claimed frame rate is capped

@@ -8,6 +8,8 @@ from pydantic import Field
 from tracker.core.settings import StrictSettings
 from tracker.core.types import Frame
 
+MAX_LAG_FRAMES = 100  # 1.4 s up to 71 fps; 620 MB of 1080p frames at most
+
 
 class PipelineSettings(StrictSettings):
     """The ``pipeline`` section: the detection schedule and the output lag."""
@@ -32,16 +34,18 @@ class PipelineSettings(StrictSettings):
         1.4,
         ge=0,
         le=3600,
-        description="seconds: hold each frame's tracks this long (and at least one detection interval) before "
-        "writing them, and revise them meanwhile: boxes between two detections are interpolated, a track the "
-        "detector missed for a while is filled in, a new track shows from its first detection. Outputs (and --serve) "
-        "run this far behind; 0 writes each frame as soon as it is tracked",
+        description="seconds: hold each frame's tracks this long (and at least one detection interval; at most "
+        f"{MAX_LAG_FRAMES} frames, which stay in memory) before writing them, and revise them meanwhile: boxes between "
+        "two detections are interpolated, a track the detector missed for a while is filled in, a new track shows "
+        "from its first detection. Outputs (and --serve) run this far behind; 0 writes each frame as soon as it is "
+        "tracked",
     )
 
     def lag_frames(self, fps: float, interval: int) -> int:
         """``lag_s`` in frames at ``fps``, at least ``interval`` (the frames between scheduled
-        detections: the interpolation needs both ends); 0 when ``lag_s`` is 0."""
-        return max(round(self.lag_s * fps), interval) if self.lag_s > 0 else 0
+        detections: the interpolation needs both ends) and at most ``MAX_LAG_FRAMES`` (a camera
+        that claims hundreds of frames a second must not fill the memory); 0 when ``lag_s`` is 0."""
+        return min(max(round(self.lag_s * fps), interval), MAX_LAG_FRAMES) if self.lag_s > 0 else 0
 
 
 class DetectionScheduler:
