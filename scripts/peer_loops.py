@@ -17,7 +17,7 @@ in a throwaway virtual environment with ``trackers``, ``supervision`` and the fe
 detector and encoder import, never in the project's::
 
     python -m venv /tmp/peers && /tmp/peers/bin/pip install trackers==2.6.1 supervision==0.31.2 \\
-        ai-edge-litert==2.3.0 dlib-bin==20.0.1.post1 pydantic==2.14.3 pyyaml av==18.1.0
+        ai-edge-litert==2.3.0 dlib-bin==20.0.1.post1 pydantic==2.14.3 pyyaml==6.0.3 av==18.1.0
     /tmp/peers/bin/python scripts/peer_loops.py videos/vtest.avi --runs 2 --max-frames 400
 """
 
