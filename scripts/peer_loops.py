@@ -33,10 +33,11 @@ import time
 from collections import OrderedDict
 from pathlib import Path
 
+import numpy as np
+
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-LOOPS = ("bytetrack", "pyimagesearch")
 PYIMAGESEARCH_WIDTH = 500
 PYIMAGESEARCH_SKIP_FRAMES = 30
 PYIMAGESEARCH_CONFIDENCE = 0.4
@@ -54,7 +55,6 @@ class PyImageSearchCentroids:
         self.max_disappeared, self.max_distance = max_disappeared, max_distance
 
     def update(self, rects: list[tuple[int, int, int, int]]) -> OrderedDict[int, tuple[int, int]]:
-        import numpy as np
         from scipy.spatial import distance
 
         centroids = [((x1 + x2) // 2, (y1 + y2) // 2) for x1, y1, x2, y2 in rects]
@@ -93,87 +93,143 @@ class PyImageSearchCentroids:
             del self.objects[object_id], self.disappeared[object_id]
 
 
+class ByteTrackLoop:
+    """A ``yolo track``-style frame: detect, ByteTrack, draw boxes and ids."""
+
+    def __init__(self, fps: float) -> None:
+        import supervision as sv
+        import trackers
+
+        from detectors.ssdlite import SSDLiteDetector
+
+        self.fps, self.sv = fps, sv
+        self.detector = SSDLiteDetector(min_score=0.1)
+        self.tracker = trackers.ByteTrackTracker(
+            frame_rate=fps, track_activation_threshold=0.4, high_conf_det_threshold=0.5
+        )
+        self.boxes, self.labels = sv.BoxAnnotator(), sv.LabelAnnotator()
+
+    def step(self, index: int, image: np.ndarray) -> np.ndarray:
+        from tracker.core.types import Frame
+
+        found = self.detector.detect([Frame(index, index / self.fps, image)])[0]
+        detections = self.sv.Detections(xyxy=found.xyxy, confidence=found.scores, class_id=found.class_ids)
+        tracked = self.tracker.update(detections)
+        shown = tracked[tracked.tracker_id >= 0]
+        image = self.boxes.annotate(image.copy(), shown)
+        return self.labels.annotate(image, shown, labels=[f"#{i}" for i in shown.tracker_id])
+
+
+class PeopleCounterLoop:
+    """A PyImageSearch people-counter frame: resize, detect every 30 frames (dlib trackers in
+    between), centroid ids, up/down counts on the middle line, all drawn."""
+
+    def __init__(self, fps: float) -> None:
+        from detectors.ssdlite import SSDLiteDetector
+
+        self.fps = fps
+        self.detector = SSDLiteDetector(min_score=PYIMAGESEARCH_CONFIDENCE)
+        self.centroids = PyImageSearchCentroids()
+        self.followers: list = []
+        self.history: dict[int, list[int]] = {}  # object id -> its centroid's y over the frames
+        self.counted: set[int] = set()
+        self.up = self.down = 0
+
+    def step(self, index: int, image: np.ndarray) -> np.ndarray:
+        import cv2
+
+        height, width = image.shape[:2]
+        image = cv2.resize(image, (PYIMAGESEARCH_WIDTH, round(height * PYIMAGESEARCH_WIDTH / width)))
+        status, rects = self._boxes(index, image)
+        line_y = image.shape[0] // 2
+        cv2.line(image, (0, line_y), (image.shape[1], line_y), (0, 255, 255), 2)
+        for object_id, (x, y) in self.centroids.update(rects).items():
+            self._count(object_id, y, line_y)
+            cv2.putText(image, f"ID {object_id}", (x - 10, y - 10), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 255, 0), 2)
+            cv2.circle(image, (x, y), 4, (0, 255, 0), -1)
+        for row, text in enumerate((f"Up: {self.up}", f"Down: {self.down}", f"Status: {status}")):
+            position = (10, image.shape[0] - 20 * (row + 1))
+            cv2.putText(image, text, position, cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 0, 255), 2)
+        return image
+
+    def _boxes(self, index: int, image: np.ndarray) -> tuple[str, list[tuple[int, int, int, int]]]:
+        import cv2
+        import dlib
+
+        from tracker.core.types import Frame
+
+        rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+        if index % PYIMAGESEARCH_SKIP_FRAMES == 0:
+            self.followers = []
+            found = self.detector.detect([Frame(index, index / self.fps, image)])[0].xyxy.astype(int)
+            for x1, y1, x2, y2 in found.tolist():
+                follower = dlib.correlation_tracker()
+                follower.start_track(rgb, dlib.rectangle(x1, y1, x2, y2))
+                self.followers.append(follower)
+            return "Detecting", [tuple(box) for box in found.tolist()]
+        rects = []
+        for follower in self.followers:
+            follower.update(rgb)
+            box = follower.get_position()
+            rects.append((int(box.left()), int(box.top()), int(box.right()), int(box.bottom())))
+        return "Tracking", rects
+
+    def _count(self, object_id: int, y: int, line_y: int) -> None:
+        """Its rule: moving up (y below its mean so far) and above the line counts up, and the
+        other way down; each object counts once."""
+        ys = self.history.setdefault(object_id, [])
+        direction = y - np.mean(ys) if ys else 0.0
+        ys.append(y)
+        if object_id in self.counted:
+            return
+        if direction < 0 and y < line_y:
+            self.up += 1
+            self.counted.add(object_id)
+        elif direction > 0 and y > line_y:
+            self.down += 1
+            self.counted.add(object_id)
+
+
+LOOPS = {"bytetrack": ByteTrackLoop, "pyimagesearch": PeopleCounterLoop}
+
+
 def run_loop(loop: str, source: Path, max_frames: int, output: Path) -> dict:
     """One run of ``loop`` over ``source``: frames and loop seconds (start-up excluded)."""
     import cv2
 
-    from detectors.ssdlite import SSDLiteDetector
-    from tracker.core.types import Frame
-    from tracker.outputs.encoders import open_encoder
+    from tracker.outputs.encoders import Encoder, open_encoder
     from tracker.outputs.settings import OutputSettings
 
     settings = OutputSettings()
     capture = cv2.VideoCapture(str(source))
     fps = capture.get(cv2.CAP_PROP_FPS) or 25.0
-    if loop == "bytetrack":
-        import supervision as sv
-        import trackers
-
-        detector = SSDLiteDetector(min_score=0.1)
-        tracker = trackers.ByteTrackTracker(frame_rate=fps, track_activation_threshold=0.4, high_conf_det_threshold=0.5)
-        boxes, labels = sv.BoxAnnotator(), sv.LabelAnnotator()
-    else:
-        import dlib
-
-        detector = SSDLiteDetector(min_score=PYIMAGESEARCH_CONFIDENCE)
-        centroids = PyImageSearchCentroids()
-        correlation: list = []
-    encoder = None
+    frame_loop = LOOPS[loop](fps)
+    encoder: Encoder | None = None
     frames = 0
     started = time.perf_counter()
     while frames < max_frames:
         ok, image = capture.read()
         if not ok:
             break
-        if loop == "bytetrack":
-            found = detector.detect([Frame(frames, frames / fps, image)])[0]
-            tracked = tracker.update(sv.Detections(xyxy=found.xyxy, confidence=found.scores, class_id=found.class_ids))
-            shown = tracked[tracked.tracker_id >= 0]
-            image = boxes.annotate(image.copy(), shown)
-            image = labels.annotate(image, shown, labels=[f"#{i}" for i in shown.tracker_id])
-        else:
-            height, width = image.shape[:2]
-            image = cv2.resize(image, (PYIMAGESEARCH_WIDTH, round(height * PYIMAGESEARCH_WIDTH / width)))
-            rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-            rects = []
-            if frames % PYIMAGESEARCH_SKIP_FRAMES == 0:
-                status, correlation = "Detecting", []
-                for x1, y1, x2, y2 in detector.detect([Frame(frames, frames / fps, image)])[0].xyxy.astype(int):
-                    follower = dlib.correlation_tracker()
-                    follower.start_track(rgb, dlib.rectangle(int(x1), int(y1), int(x2), int(y2)))
-                    correlation.append(follower)
-                    rects.append((x1, y1, x2, y2))
-            else:
-                status = "Tracking"
-                for follower in correlation:
-                    follower.update(rgb)
-                    box = follower.get_position()
-                    rects.append((int(box.left()), int(box.top()), int(box.right()), int(box.bottom())))
-            line_y = image.shape[0] // 2
-            cv2.line(image, (0, line_y), (image.shape[1], line_y), (0, 255, 255), 2)
-            for object_id, (x, y) in centroids.update(rects).items():
-                cv2.putText(image, f"ID {object_id}", (x - 10, y - 10), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 255, 0), 2)
-                cv2.circle(image, (x, y), 4, (0, 255, 0), -1)
-            cv2.putText(
-                image, f"Status: {status}", (10, image.shape[0] - 20), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 0, 255), 2
-            )
+        image = frame_loop.step(frames, image)
         if encoder is None:
             encoder = open_encoder(output, settings.codec, fps, image.shape[1], image.shape[0], settings.preset)
         encoder.write(image)
         frames += 1
     if encoder is not None:
         encoder.close()
+    capture.release()
     return {"loop": loop, "frames": frames, "loop_s": time.perf_counter() - started}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("source", type=Path, help="a video file")
-    parser.add_argument("--loop", choices=LOOPS, action="append", help="run only these loops (repeatable)")
+    parser.add_argument("--loop", choices=sorted(LOOPS), action="append", help="run only these loops (repeatable)")
     parser.add_argument("--runs", type=int, default=2, help="fresh processes per loop (the median is reported)")
     parser.add_argument("--max-frames", type=int, default=400)
     parser.add_argument("--json", type=Path, help="also write the figures here")
-    parser.add_argument("--one", choices=LOOPS, help=argparse.SUPPRESS)  # a single run, in this process
+    parser.add_argument("--one", choices=sorted(LOOPS), help=argparse.SUPPRESS)  # a single run, in this process
     parser.add_argument("--output", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if not args.source.is_file():
