@@ -238,6 +238,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.one:
         print(json.dumps(run_loop(args.one, args.source, args.max_frames, args.output)))
         return 0
+    from tracker.core.files import write_json_atomic
+
     report = {"machine": f"{os.cpu_count()} cores", "load_1min_start": round(os.getloadavg()[0], 2), "loops": {}}
     scratch = REPO / "runs" / "peer_loops"
     scratch.mkdir(parents=True, exist_ok=True)
@@ -259,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load average {report['load_1min_start']} at the start, {report['load_1min_end']} at the end")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, indent=1) + "\n")
+        write_json_atomic(args.json, report)
     return 0
 
 
