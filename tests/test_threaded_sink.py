@@ -2,6 +2,8 @@
 
 import os
 import signal
+import sys
+import threading
 import time
 
 import numpy as np
@@ -9,6 +11,7 @@ import pytest
 
 from tracker.core.protocols import FrameResult
 from tracker.core.types import Frame, Tracks
+from tracker.outputs.assemble import ENCODER_NICE
 from tracker.outputs.threaded import ThreadedSink
 
 
@@ -84,3 +87,38 @@ def test_ctrl_c_while_closing_still_finishes_and_closes_the_writer() -> None:
     finally:
         signal.signal(signal.SIGINT, previous)
     assert inner.indices == list(range(20)) and inner.closed
+
+
+class _PriorityProbe:
+    """Records the nice value of the thread that writes, and of a thread started from it (as
+    libx264 starts its own)."""
+
+    wants_image = False
+
+    def __init__(self) -> None:
+        self.nice: list[int] = []
+
+    def write(self, result: FrameResult) -> None:
+        self.nice.append(_own_nice())
+        child = threading.Thread(target=lambda: self.nice.append(_own_nice()))
+        child.start()
+        child.join()
+
+    def close(self) -> None:
+        pass
+
+
+def _own_nice() -> int:
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
+def test_the_writer_thread_and_those_it_starts_run_at_lower_priority() -> None:
+    loop_nice = _own_nice()
+    expected = min(19, loop_nice + ENCODER_NICE)
+    probe = _PriorityProbe()
+    sink = ThreadedSink(probe, nice=ENCODER_NICE)
+    sink.write(_result(0))
+    sink.close()
+    assert probe.nice == [expected, expected]
+    assert _own_nice() == loop_nice  # the loop's own thread is untouched

@@ -4,12 +4,27 @@ with detection and tracking even on CPython."""
 
 from __future__ import annotations
 
+import os
 import queue
+import sys
 import threading
 
 from tracker.core.protocols import FrameResult, FrameSink
 
 _STOP = None
+
+
+def lower_thread_priority(increment: int) -> None:
+    """Let the calling thread yield the CPU to the process's other threads: raise its nice value
+    by ``increment`` (at most 19). Linux only, where nice is per thread and the threads it starts
+    (libx264's) inherit it; elsewhere, or when the system refuses, nothing changes."""
+    if not increment or not sys.platform.startswith("linux"):
+        return
+    thread = threading.get_native_id()
+    try:
+        os.setpriority(os.PRIO_PROCESS, thread, min(19, os.getpriority(os.PRIO_PROCESS, thread) + increment))
+    except OSError:
+        pass  # only an optimisation
 
 
 class ThreadedSink:
@@ -19,10 +34,14 @@ class ThreadedSink:
     so the loop's "write" stage measures the time it waits on the writer. The results handed
     over must not be changed afterwards (the loop never reuses a frame's image). An error in
     ``inner`` is raised again from the next ``write`` or from ``close``, which drains the
-    queue, then closes ``inner``; once ``inner`` has failed, it is given nothing more."""
+    queue, then closes ``inner``; once ``inner`` has failed, it is given nothing more.
 
-    def __init__(self, inner: FrameSink, max_queued: int = 8) -> None:
+    ``nice``: how much lower the thread's CPU priority is than the loop's (``lower_thread_priority``),
+    so that on a busy machine it takes the CPU the loop leaves rather than slowing the loop."""
+
+    def __init__(self, inner: FrameSink, max_queued: int = 8, nice: int = 0) -> None:
         self.inner = inner
+        self.nice = nice
         self.wants_image = inner.wants_image
         self._queue: queue.Queue[FrameResult | None] = queue.Queue(maxsize=max_queued)
         self._error: BaseException | None = None
@@ -32,6 +51,7 @@ class ThreadedSink:
         self._thread.start()
 
     def _drain(self) -> None:
+        lower_thread_priority(self.nice)
         try:
             while (result := self._queue.get()) is not _STOP:
                 if not self._failed:
