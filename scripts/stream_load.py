@@ -102,11 +102,11 @@ def worker(source: Path, fps: float, seconds: float, out_dir: Path, sets: list[s
     from tracker.core.settings import parse_override
     from tracker.outputs.assemble import build_outputs
     from tracker.outputs.layout import OutputLayout
-    from tracker.trackers.costs import preload_solver
+    from tracker.trackers.costs import wait_for_solver
 
     settings = load_settings(None, dict(parse_override(text) for text in sets))
     detector = build_detector(settings.detector, source)
-    preload_solver().join()  # as in a camera process that has finished starting up
+    wait_for_solver()  # as in a camera process that has finished starting up
     print("ready", flush=True)
     sys.stdin.readline()
     latency = LatencySink()

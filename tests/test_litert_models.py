@@ -125,6 +125,7 @@ def test_tracking_never_imports_tensorflow(tmp_path: Path) -> None:
     """)
     assert result.stdout.split() == ["exit", "0", "False", "False"], result.stderr
     assert "loaded detector 'ssdlite' and tracker 'bytetrack' in" in result.stderr  # start-up feedback
+    assert "XNNPACK" not in result.stderr  # LiteRT's notice stays off the terminal (quiet_stderr)
 
 
 def test_the_assignment_solver_is_imported_ahead_on_a_thread_when_a_tracker_is_built() -> None:

@@ -12,7 +12,7 @@ from tracker.outputs.annotators import standard_annotators
 from tracker.pipeline import Pipeline
 from tracker.readahead import ReadAheadSource
 from tracker.trackers import build_tracker
-from tracker.trackers.costs import preload_solver
+from tracker.trackers.costs import wait_for_solver
 
 
 def build_pipeline(
@@ -27,10 +27,9 @@ def build_pipeline(
     (``FrameResult.annotated``); ``detector``: use this one instead of building
     ``settings.detector`` (e.g. a detector already loaded). A source opened here is closed when
     building fails, and by ``Pipeline.close()``. Files and folders (not live sources) are
-    decoded ahead on a reader thread (``ReadAheadSource``). SciPy's assignment solver is imported
-    while the source opens and the detector loads, and is ready when this returns: the run's clock
-    and a live stream's first frames never wait for it (a 0.4 s stall at the first association)."""
-    solver = preload_solver()
+    decoded ahead on a reader thread (``ReadAheadSource``). SciPy's assignment solver, whose
+    import the tracker starts on a thread, is ready when this returns: the run's clock and a live
+    stream's first frames never wait for it (a 0.4 s stall at the first association)."""
     opened = open_source(source, settings.live) if isinstance(source, str) else source
     try:
         if detector is None:
@@ -55,5 +54,5 @@ def build_pipeline(
             tuple(output.labels),
             output.line_width,
         )
-    solver.join()
+    wait_for_solver()
     return pipeline

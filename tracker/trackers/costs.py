@@ -58,6 +58,12 @@ def preload_solver() -> threading.Thread:
     return thread
 
 
+def wait_for_solver() -> None:
+    """Return once SciPy's assignment solver is imported (waiting for ``preload_solver``'s
+    thread if it is at it, importing it here otherwise)."""
+    importlib.import_module(SOLVER_MODULE)
+
+
 def match(cost: np.ndarray, max_cost: float) -> Matching:
     """Minimum-cost one-to-one assignment; pairs costing more than ``max_cost`` are refused."""
     n_tracks, n_dets = cost.shape
