@@ -303,7 +303,11 @@ def memory_worker(source: str, config: Path, frames: int, sample_every: int) -> 
     sampler = RSSSampler()
     with tempfile.TemporaryDirectory() as folder, build_pipeline(settings, looped) as pipeline:
         outputs = build_outputs(OutputLayout(Path(folder)), settings.output, pipeline.class_names, looped.info.fps)
-        stats = pipeline.run([*outputs.sinks, sampler], max_frames=frames, progress=False)
+        # run on past ``frames`` by the output lag (and the writer's queue), so that every sample,
+        # the last one included, is taken in the steady state, not while the held frames are
+        # flushed at the end (a burst that fills the writer's queue for a moment: about +10 MB)
+        extra = pipeline.lag_frames + 16
+        stats = pipeline.run([*outputs.sinks, sampler], max_frames=frames + extra, progress=False)
     print(json.dumps({"rss_mb_at_frame": sampler.samples, "fps": stats.frames / stats.wall_s}))
 
 
