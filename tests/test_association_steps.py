@@ -12,7 +12,7 @@ from tests.synthetic import MovingBox, detections_at, render
 from tracker.core.types import Detections, Frame, Tracks
 from tracker.trackers import build_tracker, tracker_settings
 from tracker.trackers.association import ByteTrack, TrackTable
-from tracker.trackers.costs import iou_distance_cost
+from tracker.trackers.costs import indices_not_in, iou_distance_cost
 from tracker.trackers.motion import KalmanModel
 
 
@@ -232,3 +232,11 @@ def test_a_gap_between_detector_calls_longer_than_max_age_keeps_the_tracks() -> 
         ids |= {int(i) for i in tracks.ids}
         shown += len(tracks) > 0
     assert ids == {1} and shown == 40
+
+
+def test_indices_not_in_is_setdiff1d_of_a_range() -> None:
+    rng = np.random.default_rng(0)
+    for count in (0, 1, 5, 30):
+        for size in range(min(count, 6) + 1):
+            taken = rng.choice(count, size=size, replace=False).astype(int)
+            np.testing.assert_array_equal(indices_not_in(count, taken), np.setdiff1d(np.arange(count), taken))

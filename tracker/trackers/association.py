@@ -13,7 +13,7 @@ import numpy as np
 from tracker.core.geometry import iou_matrix
 from tracker.core.types import Detections
 from tracker.trackers.appearance import bhattacharyya_distance
-from tracker.trackers.costs import iou_cost, match
+from tracker.trackers.costs import indices_not_in, iou_cost, match
 
 CostFunction = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
@@ -244,6 +244,6 @@ class ByteTrack:
             )
         third, _, births = self._stage(self.cost, self.max_cost, tracks, tentative, detections, high_left)
         pairs = np.concatenate([first_seen, first_lost, second, recovered, third]).astype(int)
-        unmatched = np.setdiff1d(np.arange(len(tracks.boxes)), pairs[:, 0])
+        unmatched = indices_not_in(len(tracks.boxes), pairs[:, 0])
         taken = np.concatenate([tracks.boxes, detections.xyxy[pairs[:, 1]]])
         return Assignment(pairs, unmatched, self.birth.select(births, detections, taken))
