@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 from pydantic import Field, model_validator
 
+from detectors.borders import picture_box
 from detectors.keras_runtime import Network, keras_network, litert_network, load_metadata, load_model, weights_path
 from tracker.core.errors import UserError
 from tracker.core.settings import DetectorSettingsBase
@@ -69,8 +70,15 @@ def decode_centernet(output: np.ndarray, n_classes: int, stride: int) -> tuple[n
 class MobileNetDetector:
     """CenterNet decoding of a MobileNetV2 backbone's heatmaps, batched over frames."""
 
-    def __init__(self, weights: Path, input_size: tuple[int, int] | None = None, min_score: float = 0.3) -> None:
+    def __init__(
+        self,
+        weights: Path,
+        input_size: tuple[int, int] | None = None,
+        min_score: float = 0.3,
+        crop_borders: bool = True,
+    ) -> None:
         metadata = load_metadata(weights)
+        self.crop_borders = crop_borders
         self.class_names: tuple[str, ...] = tuple(metadata["classes"])
         width, height = input_size or (metadata["input_width"], metadata["input_height"])
         self.input_width, self.input_height = _multiple_of_32(width), _multiple_of_32(height)
@@ -94,19 +102,24 @@ class MobileNetDetector:
         if not frames:
             return []
         size = (self.input_width, self.input_height)
+        pictures = [
+            picture_box(frame.image) if self.crop_borders else (0, 0, frame.width, frame.height) for frame in frames
+        ]
         images = np.stack(
             [
-                cv2.cvtColor(cv2.resize(frame.image, size, interpolation=cv2.INTER_LINEAR), cv2.COLOR_BGR2RGB)
-                for frame in frames
+                cv2.cvtColor(
+                    cv2.resize(frame.image[y0:y1, x0:x1], size, interpolation=cv2.INTER_LINEAR), cv2.COLOR_BGR2RGB
+                )
+                for frame, (x0, y0, x1, y1) in zip(frames, pictures)
             ]
         ).astype(np.float32)
         outputs = self._network(images)
         results = []
-        for output, frame in zip(outputs, frames):
+        for output, frame, (x0, y0, x1, y1) in zip(outputs, frames, pictures):
             boxes, scores, class_ids = decode_centernet(output, len(self.class_names), self.stride)
             keep = scores >= self.min_score
-            scale = np.array([frame.width / self.input_width, frame.height / self.input_height] * 2, np.float32)
-            xyxy = boxes[keep] * scale
+            scale = np.array([(x1 - x0) / self.input_width, (y1 - y0) / self.input_height] * 2, np.float32)
+            xyxy = boxes[keep] * scale + np.array([x0, y0, x0, y0], np.float32)
             xyxy[:, [0, 2]] = xyxy[:, [0, 2]].clip(0, frame.width)
             xyxy[:, [1, 3]] = xyxy[:, [1, 3]].clip(0, frame.height)
             results.append(Detections(xyxy, scores[keep], class_ids[keep]))
@@ -128,6 +141,9 @@ class MobileNetSettings(DetectorSettingsBase):
         None,
         description="weights: .tflite runs on LiteRT, .keras on TensorFlow (default: the shipped mobilenet.tflite)",
     )
+    crop_borders: bool = Field(
+        True, description="leave out black bars around the picture (letterbox, pillarbox) before resizing"
+    )
 
     @model_validator(mode="after")
     def _both_sizes_or_neither(self) -> MobileNetSettings:
@@ -137,4 +153,6 @@ class MobileNetSettings(DetectorSettingsBase):
 
     def build(self, source: Path | None) -> MobileNetDetector:
         size = None if self.input_width is None or self.input_height is None else (self.input_width, self.input_height)
-        return MobileNetDetector(weights_path(self.weights, "mobilenet.tflite"), size, self.min_score)
+        return MobileNetDetector(
+            weights_path(self.weights, "mobilenet.tflite"), size, self.min_score, self.crop_borders
+        )

@@ -2,9 +2,9 @@
 and the loss. NumPy and OpenCV only (no TensorFlow), so training runs on any Keras backend:
 TensorFlow on this CPU, JAX on a GPU machine.
 
-Every sample is shaped as the detector will see it: the detector resizes a whole frame to the
-network input (``inference_hw``), so a training crop keeps that per-axis scale, with scale
-jitter on top. Half the samples are mosaics of four such crops at half size; then photometric
+Every sample is shaped as the detector will see it: the detector leaves out black bars around
+the picture and resizes the rest of the frame to the network input (``inference_hw``), so a
+training crop does the same and keeps that per-axis scale, with scale jitter on top. Half the samples are mosaics of four such crops at half size; then photometric
 noise (colour, night-like darkening, blur, JPEG artefacts).
 
 Target tensor per image: ``(H/s, W/s, C + 5)`` = class heatmaps (Gaussian peaks of 1 at box
@@ -22,6 +22,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from detectors.borders import picture_box
 from detectors.labelled import LabelledImage
 
 MAX_BOXES = 100
@@ -63,12 +64,16 @@ def sampled_indices(factors: np.ndarray, seed: int) -> np.ndarray:
     return np.repeat(np.arange(len(factors)), counts)
 
 
-def read_image(path: str) -> np.ndarray:
-    """An RGB uint8 image; a file OpenCV cannot read is an error naming it."""
+def read_picture(path: str, boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The RGB uint8 image at ``path`` without the black bars around its picture (the detector
+    leaves them out too), and ``boxes`` moved along; a file OpenCV cannot read is an error
+    naming it."""
     image = cv2.imread(path, cv2.IMREAD_COLOR)
     if image is None:
         raise OSError(f"cannot read image {path}")
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    x0, y0, x1, y1 = picture_box(image)
+    picture = cv2.cvtColor(image[y0:y1, x0:x1], cv2.COLOR_BGR2RGB)
+    return picture, boxes - np.array([x0, y0, x0, y0], boxes.dtype)
 
 
 def _crop_window(
@@ -238,7 +243,7 @@ class CenterNetBatches(keras.utils.PyDataset):
 
     def _whole(self, row: int):
         image, boxes, classes = augment_and_resize(
-            read_image(self.paths[row]), self.boxes[row], self.classes[row], self.out_hw, None
+            *read_picture(self.paths[row], self.boxes[row]), self.classes[row], self.out_hw, None
         )
         return image, (boxes, classes)
 
@@ -255,7 +260,7 @@ class CenterNetBatches(keras.utils.PyDataset):
     def _crop(self, rng: np.random.Generator, out_hw, inference_hw):
         row = int(rng.integers(len(self.paths)))
         return augment_and_resize(
-            read_image(self.paths[row]), self.boxes[row], self.classes[row], out_hw, rng, inference_hw
+            *read_picture(self.paths[row], self.boxes[row]), self.classes[row], out_hw, rng, inference_hw
         )
 
 
