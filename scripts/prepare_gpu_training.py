@@ -4,9 +4,10 @@
         [--scale 1.0] [--quality 72]
 
 - ``OUT_DIR/train/detection``: every ``train`` and ``val`` image of the config's ``annotations``
-  (and of its ``extra_voc_folders``, as ``train``) resized to ``scale`` times the network input
-  (per axis, as the detector resizes a frame) and re-encoded as JPEG, with the scaled boxes in
-  ``annotations.csv``. Crops zoomed in beyond ``scale`` are upsampled in training.
+  (and of its ``extra_voc_folders``, as ``train``) without black bars around the picture, resized
+  to ``scale`` times the network input (per axis, as the detector resizes a frame) and re-encoded
+  as JPEG, with the scaled boxes in ``annotations.csv``. Crops zoomed in beyond ``scale`` are
+  upsampled in training.
 - ``OUT_DIR/ssdlite_init.keras``: the untrained network with SSDLite's MobileNetV2 loaded (reading
   the frozen graph needs TensorFlow), for ``init_weights``.
 
@@ -27,6 +28,7 @@ from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from detectors.borders import picture_box
 from detectors.training.cli import report_user_errors
 from detectors.training.detection_csv import read_detection_csv
 from detectors.training.paths import resolve_data_path
@@ -72,6 +74,8 @@ def pack_images(
     items = [(split, item) for split, listed in splits.items() for item in listed[:max_images]]
     for number, (split, item) in enumerate(tqdm(items, desc="packing", unit="image")):
         image = item.load()
+        x0, y0, x1, y1 = picture_box(image)  # the detector leaves black bars out
+        image = image[y0:y1, x0:x1]
         resized = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
         name = f"images/{number:05d}.jpg"
         ok, encoded = cv2.imencode(".jpg", resized, [cv2.IMWRITE_JPEG_QUALITY, quality])
@@ -80,7 +84,7 @@ def pack_images(
         (target / name).write_bytes(encoded.tobytes())
         total_bytes += encoded.size
         factors = np.array([size[0] / image.shape[1], size[1] / image.shape[0]] * 2, np.float32)
-        scaled = item.xyxy * factors
+        scaled = (item.xyxy - np.array([x0, y0, x0, y0], np.float32)) * factors
         base = {"image": name, "width": size[0], "height": size[1], "dataset": "packed", "scene": "", "split": split}
         if not item.labels:
             rows.append({**base, "x1": "", "y1": "", "x2": "", "y2": "", "class": ""})
