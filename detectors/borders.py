@@ -12,19 +12,17 @@ import numpy as np
 
 DARK_LEVEL = 24  # brightest channel value a bar pixel may have (black, plus JPEG noise)
 MIN_BAR_PX = 8  # narrower bars are left in place
-BAR_TOLERANCE = 0.05  # opposite bars may differ by this share of the wider one (or by 4 px)
-SAMPLE_STEP = 4  # each row is read at every 4th column, each column at every 4th row
+BAR_TOLERANCE = 0.05  # opposite bars may differ by this share of the wider one,
+BAR_SLACK_PX = 4  # or by this many pixels
+ROW_STEP = 4  # a column's brightest value is read on every 4th row
 
 
 def picture_box(image: np.ndarray) -> tuple[int, int, int, int]:
     """``(x0, y0, x1, y1)`` of the picture inside ``image``'s black bars (BGR or grey, uint8),
     to the pixel; the whole image when it has none."""
     height, width = image.shape[:2]
-    # every 4th column of each row, every 4th row of each column (nearest-neighbour sampling)
-    narrow = cv2.resize(image, (max(1, width // SAMPLE_STEP), height), interpolation=cv2.INTER_NEAREST)
-    short = cv2.resize(image, (width, max(1, height // SAMPLE_STEP)), interpolation=cv2.INTER_NEAREST)
-    row_peaks = cv2.reduce(narrow.reshape(height, -1), 1, cv2.REDUCE_MAX).ravel()
-    column_peaks = cv2.reduce(short.reshape(short.shape[0], -1), 0, cv2.REDUCE_MAX).reshape(width, -1).max(axis=1)
+    row_peaks = cv2.reduce(image.reshape(height, -1), 1, cv2.REDUCE_MAX).ravel()
+    column_peaks = image[::ROW_STEP].max(axis=0).reshape(width, -1).max(axis=1)
     y0, y1 = _picture_span(row_peaks)
     x0, x1 = _picture_span(column_peaks)
     return x0, y0, x1, y1
@@ -37,6 +35,6 @@ def _picture_span(peaks: np.ndarray) -> tuple[int, int]:
     if len(lit) == 0:
         return 0, len(peaks)
     before, after = int(lit[0]), int(len(peaks) - 1 - lit[-1])
-    if min(before, after) < MIN_BAR_PX or abs(before - after) > max(SAMPLE_STEP, BAR_TOLERANCE * max(before, after)):
+    if min(before, after) < MIN_BAR_PX or abs(before - after) > max(BAR_SLACK_PX, BAR_TOLERANCE * max(before, after)):
         return 0, len(peaks)
     return before, len(peaks) - after
