@@ -28,6 +28,13 @@ def picture_box(image: np.ndarray) -> tuple[int, int, int, int]:
     return x0, y0, x1, y1
 
 
+def without_bars(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The picture inside ``image``'s black bars (a view) and where it starts, as the float32
+    offset ``(x0, y0, x0, y0)`` that moves boxes in the picture to boxes in ``image``."""
+    x0, y0, x1, y1 = picture_box(image)
+    return image[y0:y1, x0:x1], np.array([x0, y0, x0, y0], np.float32)
+
+
 def _picture_span(peaks: np.ndarray) -> tuple[int, int]:
     """Where the picture starts and ends along one axis, given the brightest value of each
     row (or column): between two dark bars of about the same width, else everything."""

@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 from pydantic import Field, model_validator
 
-from detectors.borders import picture_box
+from detectors.borders import without_bars
 from detectors.keras_runtime import Network, keras_network, litert_network, load_metadata, load_model, weights_path
 from tracker.core.errors import UserError
 from tracker.core.settings import DetectorSettingsBase
@@ -103,23 +103,23 @@ class MobileNetDetector:
             return []
         size = (self.input_width, self.input_height)
         pictures = [
-            picture_box(frame.image) if self.crop_borders else (0, 0, frame.width, frame.height) for frame in frames
+            without_bars(frame.image) if self.crop_borders else (frame.image, np.zeros(4, np.float32))
+            for frame in frames
         ]
         images = np.stack(
             [
-                cv2.cvtColor(
-                    cv2.resize(frame.image[y0:y1, x0:x1], size, interpolation=cv2.INTER_LINEAR), cv2.COLOR_BGR2RGB
-                )
-                for frame, (x0, y0, x1, y1) in zip(frames, pictures)
+                cv2.cvtColor(cv2.resize(picture, size, interpolation=cv2.INTER_LINEAR), cv2.COLOR_BGR2RGB)
+                for picture, _ in pictures
             ]
         ).astype(np.float32)
         outputs = self._network(images)
         results = []
-        for output, frame, (x0, y0, x1, y1) in zip(outputs, frames, pictures):
+        for output, frame, (picture, offset) in zip(outputs, frames, pictures):
             boxes, scores, class_ids = decode_centernet(output, len(self.class_names), self.stride)
             keep = scores >= self.min_score
-            scale = np.array([(x1 - x0) / self.input_width, (y1 - y0) / self.input_height] * 2, np.float32)
-            xyxy = boxes[keep] * scale + np.array([x0, y0, x0, y0], np.float32)
+            height, width = picture.shape[:2]
+            scale = np.array([width / self.input_width, height / self.input_height] * 2, np.float32)
+            xyxy = boxes[keep] * scale + offset
             xyxy[:, [0, 2]] = xyxy[:, [0, 2]].clip(0, frame.width)
             xyxy[:, [1, 3]] = xyxy[:, [1, 3]].clip(0, frame.height)
             results.append(Detections(xyxy, scores[keep], class_ids[keep]))

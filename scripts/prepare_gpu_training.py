@@ -28,7 +28,7 @@ from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from detectors.borders import picture_box
+from detectors.borders import without_bars
 from detectors.training.cli import report_user_errors
 from detectors.training.detection_csv import read_detection_csv
 from detectors.training.paths import resolve_data_path
@@ -73,9 +73,7 @@ def pack_images(
     rows, total_bytes = [], 0
     items = [(split, item) for split, listed in splits.items() for item in listed[:max_images]]
     for number, (split, item) in enumerate(tqdm(items, desc="packing", unit="image")):
-        image = item.load()
-        x0, y0, x1, y1 = picture_box(image)  # the detector leaves black bars out
-        image = image[y0:y1, x0:x1]
+        image, offset = without_bars(item.load())  # the detector leaves black bars out
         resized = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
         name = f"images/{number:05d}.jpg"
         ok, encoded = cv2.imencode(".jpg", resized, [cv2.IMWRITE_JPEG_QUALITY, quality])
@@ -84,7 +82,7 @@ def pack_images(
         (target / name).write_bytes(encoded.tobytes())
         total_bytes += encoded.size
         factors = np.array([size[0] / image.shape[1], size[1] / image.shape[0]] * 2, np.float32)
-        scaled = (item.xyxy - np.array([x0, y0, x0, y0], np.float32)) * factors
+        scaled = (item.xyxy - offset) * factors
         base = {"image": name, "width": size[0], "height": size[1], "dataset": "packed", "scene": "", "split": split}
         if not item.labels:
             rows.append({**base, "x1": "", "y1": "", "x2": "", "y2": "", "class": ""})

@@ -4,8 +4,9 @@ TensorFlow on this CPU, JAX on a GPU machine.
 
 Every sample is shaped as the detector will see it: the detector leaves out black bars around
 the picture and resizes the rest of the frame to the network input (``inference_hw``), so a
-training crop does the same and keeps that per-axis scale, with scale jitter on top. Half the samples are mosaics of four such crops at half size; then photometric
-noise (colour, night-like darkening, blur, JPEG artefacts).
+training crop does the same and keeps that per-axis scale, with scale jitter on top. Half the
+samples are mosaics of four such crops at half size; then photometric noise (colour,
+night-like darkening, blur, JPEG artefacts).
 
 Target tensor per image: ``(H/s, W/s, C + 5)`` = class heatmaps (Gaussian peaks of 1 at box
 centres), log width/height in output cells, sub-cell centre offset, and a centre mask.
@@ -22,7 +23,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from detectors.borders import picture_box
+from detectors.borders import without_bars
 from detectors.labelled import LabelledImage
 
 MAX_BOXES = 100
@@ -71,9 +72,8 @@ def read_picture(path: str, boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     image = cv2.imread(path, cv2.IMREAD_COLOR)
     if image is None:
         raise OSError(f"cannot read image {path}")
-    x0, y0, x1, y1 = picture_box(image)
-    picture = cv2.cvtColor(image[y0:y1, x0:x1], cv2.COLOR_BGR2RGB)
-    return picture, boxes - np.array([x0, y0, x0, y0], boxes.dtype)
+    picture, offset = without_bars(image)
+    return cv2.cvtColor(picture, cv2.COLOR_BGR2RGB), boxes - offset.astype(boxes.dtype)
 
 
 def _crop_window(
