@@ -140,6 +140,30 @@ def cache_detections(sequence: Path, cache_dir: Path, input_size: tuple[int, int
     return det_file
 
 
+JITTER_SCORE_SD = 0.02  # the scale of an int8 SSDLite's score changes (mean |change| 0.02-0.03, measured)
+
+
+def jittered_detections(det_file: Path, seed: int, score_sd: float = JITTER_SCORE_SD) -> Path:
+    """A copy of a cached ``det_file`` (with its ``timing.json``) whose scores carry seeded
+    Gaussian noise of ``score_sd``, clipped to [0, 1]; boxes unchanged. Replaying several shows
+    how much of a config's HOTA hangs on chance decisions at its score thresholds."""
+    import numpy as np
+
+    folder = det_file.parent / f"jitter-{score_sd}-{seed}"
+    jittered = folder / "det.txt"
+    if jittered.is_file():
+        return jittered
+    rng = np.random.default_rng(seed)
+    rows = [line.split(",") for line in det_file.read_text().splitlines() if line]
+    noise = rng.normal(0.0, score_sd, len(rows))
+    for fields, delta in zip(rows, noise, strict=True):
+        fields[6] = f"{min(max(float(fields[6]) + delta, 0.0), 1.0):.4f}"
+    folder.mkdir(exist_ok=True)
+    write_text_atomic(folder / "timing.json", (det_file.parent / "timing.json").read_text())
+    write_text_atomic(jittered, "".join(",".join(fields) + "\n" for fields in rows))
+    return jittered
+
+
 def detect_ms(det_file: Path) -> float:
     import json
 

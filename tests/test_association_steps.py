@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from tests.synthetic import MovingBox, detections_at, render
 from tracker.core.types import Detections, Frame, Tracks
 from tracker.trackers import build_tracker, tracker_settings
-from tracker.trackers.association import ByteTrack, TrackTable
+from tracker.trackers.association import ByteTrack, TrackTable, shared_boxes
 from tracker.trackers.costs import indices_not_in, iou_distance_cost
 from tracker.trackers.motion import KalmanModel
 
@@ -240,3 +240,44 @@ def test_indices_not_in_is_setdiff1d_of_a_range() -> None:
         for size in range(min(count, 6) + 1):
             taken = rng.choice(count, size=size, replace=False).astype(int)
             np.testing.assert_array_equal(indices_not_in(count, taken), np.setdiff1d(np.arange(count), taken))
+
+
+def after_one_box_over_two(shared_box_iou: float | None) -> tuple[list, np.ndarray]:
+    """Two people walk side by side to the right, detected apart for 6 frames; on frame 6 the
+    detector gives one box over both. Their snapshots on frame 6, and the box over both."""
+    people = [MovingBox((60, 60), (2, 0), seed=1), MovingBox((90, 62), (2, 0), seed=2)]
+    tracker = build_tracker(tracker_settings("bytetrack", confirm_hits=2, shared_box_iou=shared_box_iou))
+    for t in range(6):
+        tracker.update(detections_at(people, t), render(people, t))
+    a, b = people[0].box(6), people[1].box(6)
+    union = np.concatenate([np.minimum(a[:2], b[:2]), np.maximum(a[2:], b[2:])])[None]
+    return tracker.update(Detections(union, np.array([0.9]), np.zeros(1, np.int32)), render(people, 6)), union[0]
+
+
+def test_one_box_over_two_people_moves_neither_and_hides_neither() -> None:
+    snapshots, union = after_one_box_over_two(0.5)
+    assert [s.shown for s in snapshots] == [True, True]
+    people = [MovingBox((60, 60), (2, 0)), MovingBox((90, 62), (2, 0))]
+    for snapshot, person in zip(snapshots, people, strict=True):  # each on its own prediction
+        assert np.abs(snapshot.box - person.box(6)).max() < 3, (snapshot.box, person.box(6))
+    without, _ = after_one_box_over_two(None)  # the box pulls one track onto the pair, the other is hidden
+    assert sorted(s.shown for s in without) == [False, True]
+    pulled = next(s for s in without if s.shown)
+    assert np.abs(pulled.box - union).max() < np.abs(pulled.box - people[0].box(6)).max()
+
+
+def test_a_box_over_a_track_the_detector_did_not_see_last_time_is_not_shared() -> None:
+    """Only a track the previous detector call saw can be hidden behind a shared box: one that
+    was already missed keeps its miss."""
+    table = TrackTable(
+        np.array([[0, 0, 40, 80], [10, 0, 50, 80]], np.float32),
+        np.zeros(2, np.int32),
+        np.array([True, False]),
+        np.array([True, True]),
+    )
+    detections = box(0, 0, 50, 80, 0.9)
+    shared, covered = shared_boxes(table, detections, np.array([[0, 0]]), np.array([1]), 0.5)
+    assert not shared.any() and not len(covered)
+    table = TrackTable(table.boxes, table.class_ids, np.array([True, True]), table.confirmed)
+    shared, covered = shared_boxes(table, detections, np.array([[0, 0]]), np.array([1]), 0.5)
+    assert shared.tolist() == [True] and covered.tolist() == [1]

@@ -45,11 +45,34 @@ class TrackTable:
 @dataclass(frozen=True)
 class Assignment:
     """Matched (track index, detection index) pairs, the tracks left unmatched, and the
-    detections that start new tracks."""
+    detections that start new tracks. ``shared`` (one flag per pair) marks a detection that
+    also covers ``covered``, unmatched tracks it is taken to hide (see ``shared_boxes``)."""
 
     pairs: np.ndarray
     unmatched_tracks: np.ndarray
     births: np.ndarray
+    shared: np.ndarray
+    covered: np.ndarray
+
+
+def shared_boxes(
+    tracks: TrackTable, detections: Detections, pairs: np.ndarray, unmatched: np.ndarray, min_iou: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """One box over two people passing each other: which matched pairs (a confirmed track and
+    its detection) have a detection that also overlaps, by IoU >= ``min_iou``, the predicted box
+    of a confirmed track the previous detector call saw and this one matched to nothing; and
+    those hidden tracks. Returns (flag per pair, covered track indices)."""
+    hidden = unmatched[tracks.confirmed[unmatched] & tracks.active[unmatched]]
+    if not len(pairs) or not len(hidden):
+        return nothing_shared(pairs)
+    overlap = iou_matrix(detections.xyxy[pairs[:, 1]], tracks.boxes[hidden]) >= min_iou
+    overlap &= tracks.confirmed[pairs[:, 0]][:, None]
+    return np.asarray(overlap.any(axis=1)), hidden[overlap.any(axis=0)]
+
+
+def nothing_shared(pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``shared_boxes``'s answer when no detection is shared: no flag set, no track covered."""
+    return np.zeros(len(pairs), bool), np.zeros(0, int)
 
 
 class Association(Protocol):
@@ -74,7 +97,8 @@ class OneStage:
 
     def assign(self, tracks: TrackTable, detections: Detections, appearance: np.ndarray | None = None) -> Assignment:
         matching = match(_class_gated(self.cost, tracks.boxes, tracks.class_ids, detections), self.max_cost)
-        return Assignment(matching.pairs, matching.unmatched_tracks, matching.unmatched_detections)
+        pairs = matching.pairs
+        return Assignment(pairs, matching.unmatched_tracks, matching.unmatched_detections, *nothing_shared(pairs))
 
 
 def _matched(first: np.ndarray, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
@@ -122,7 +146,11 @@ class ByteTrack:
     With ``appearance_weight``, stage 1 adds that weight times the colour distance to its
     cost (a soft cue for crossings, where the boxes alone cannot tell two people apart). Such
     cues (this and ``direction_weight``) only rank the pairs the box cost lets through: a pair
-    within ``max_cost`` is never refused for its colours or direction."""
+    within ``max_cost`` is never refused for its colours or direction.
+
+    With ``shared_box_iou``, a detection matched to one confirmed track that also covers an
+    unmatched one (``shared_boxes``) is flagged: the tracker then takes it as one box over
+    two people passing each other rather than as either's position."""
 
     def __init__(
         self,
@@ -134,6 +162,7 @@ class ByteTrack:
         recovery: bool = False,
         appearance_weight: float | None = None,
         direction_weight: float | None = None,
+        shared_box_iou: float | None = None,
     ) -> None:
         self.cost = cost
         self.max_cost = max_cost
@@ -143,6 +172,7 @@ class ByteTrack:
         self.recovery = recovery
         self.appearance_weight = appearance_weight
         self.direction_weight = direction_weight
+        self.shared_box_iou = shared_box_iou
 
     def _stage(
         self,
@@ -246,4 +276,9 @@ class ByteTrack:
         pairs = np.concatenate([first_seen, first_lost, second, recovered, third]).astype(int)
         unmatched = indices_not_in(len(tracks.boxes), pairs[:, 0])
         taken = np.concatenate([tracks.boxes, detections.xyxy[pairs[:, 1]]])
-        return Assignment(pairs, unmatched, self.birth.select(births, detections, taken))
+        shared, covered = (
+            nothing_shared(pairs)
+            if self.shared_box_iou is None
+            else shared_boxes(tracks, detections, pairs, unmatched, self.shared_box_iou)
+        )
+        return Assignment(pairs, unmatched, self.birth.select(births, detections, taken), shared, covered)

@@ -53,6 +53,15 @@ class ByteTrackSettings(TrackerSettingsBase):
         "the step to a detection to the cost of confident matches, ranking only the pairs the box cost allows "
         "(unset: off)",
     )
+    shared_box_iou: float | None = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="a detection matched to one confirmed track that also overlaps, by at least this IoU, the "
+        "predicted box of another the detector saw last time and not now is taken as one box over two people "
+        "passing each other: it corrects neither track, and both stay shown on their predictions (0.5, ByteTrack's "
+        "IoU for the same object; null: off)",
+    )
     observation_reupdate: bool = Field(
         False,
         description="OC-SORT: when a detection comes more than one frame after a track's previous one, re-run its "
@@ -103,6 +112,7 @@ class ByteTrackSettings(TrackerSettingsBase):
             self.observation_recovery,
             self.appearance_weight,
             self.direction_weight,
+            self.shared_box_iou,
         )
 
     def _appearance(self) -> AppearanceModel | None:

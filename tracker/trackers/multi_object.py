@@ -115,12 +115,13 @@ class MultiObjectTracker:
             np.array([t.direction() for t in self.tracks], np.float32).reshape(-1, 2),
         )
         assignment = self.association.assign(state, detections, features)
-        for track_index, det_index in assignment.pairs:
+        for (track_index, det_index), shared in zip(assignment.pairs, assignment.shared, strict=True):
             track = self.tracks[track_index]
-            track.box = track.motion.correct(prepared, detections.xyxy[det_index])
+            if not shared:  # a box over two people is neither one's position nor colours
+                track.box = track.motion.correct(prepared, detections.xyxy[det_index])
             track.observe(detections.xyxy[det_index])
             track.score = float(detections.scores[det_index])
-            if features is not None:
+            if features is not None and not shared:
                 assert self.appearance is not None  # features come from it
                 track.appearance = self.appearance.blend(track.appearance, features[det_index], track.score)
             track.hits += 1
@@ -128,10 +129,17 @@ class MultiObjectTracker:
             track.last_seen_s = frame.time_s
             if not track.confirmed and track.hits >= self.confirm_hits:
                 track.public_id = next(self._next_public_id)
+        covered = set(assignment.covered.tolist())
         for track_index in assignment.unmatched_tracks:
             track = self.tracks[track_index]
             track.missed = not (
-                self.keep_confident and track.confirmed and not track.missed and track.confidence >= self.min_confidence
+                track_index in covered  # hidden behind a shared box: still shown, on its prediction
+                or (
+                    self.keep_confident
+                    and track.confirmed
+                    and not track.missed
+                    and track.confidence >= self.min_confidence
+                )
             )
         self.tracks = [t for t in self.tracks if t.confirmed or not t.missed]
         for det_index in assignment.births:
