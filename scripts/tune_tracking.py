@@ -31,7 +31,7 @@ TARGET_EVERY = (1, 3)
 # Each parameter's candidates; the first is the value shipped before tuning.
 CANDIDATES: dict[str, list] = {
     "tracker.shared_box_iou": [0.5, None],
-    "tracker.observation_reupdate": [False, True],
+    "tracker.observation_reupdate": [True, False],
     "tracker.observation_recovery": [False, True],
     "tracker.direction_weight": [None, 0.2],
     "tracker.appearance_weight": [None, 0.3],

@@ -63,9 +63,9 @@ class ByteTrackSettings(TrackerSettingsBase):
         "IoU for the same object; null: off)",
     )
     observation_reupdate: bool = Field(
-        False,
+        True,
         description="OC-SORT: when a detection comes more than one frame after a track's previous one, re-run its "
-        "Kalman filter along the straight line between the two",
+        "Kalman filter along the straight line between the two (false: coast on the velocity it had)",
     )
     observation_recovery: bool = Field(
         False,
