@@ -32,6 +32,7 @@ sys.path.insert(0, str(REPO))
 
 from detectors.training.paths import shared_data_dir  # noqa: E402
 from scripts.tracking_bench import (  # noqa: E402
+    JITTER_SCORE_SD,
     SWEEP_EVERY,
     BenchmarkRow,
     cache_detections,
@@ -102,7 +103,7 @@ def plot_sweep(rows: list[tuple[int, BenchmarkRow]], path: Path) -> None:
 
 
 def print_spreads(rows: list[BenchmarkRow], spreads: dict[tuple[str, str], tuple[float, float]], replays: int) -> None:
-    print(f"\nHOTA with the detector's scores jittered (sd 0.02), mean +- sd over {replays} replays:\n")
+    print(f"\nHOTA with the detector's scores jittered (sd {JITTER_SCORE_SD}), mean +- sd over {replays} replays:\n")
     print("| config | clip | HOTA | jittered HOTA |")
     print("|---|---|---|---|")
     for row in rows:
@@ -168,12 +169,15 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=0,
         metavar="K",
-        help="also replay each config K times with detection scores jittered (sd 0.02) and report HOTA's mean "
+        help=f"also replay each config K times with detection scores jittered (sd {JITTER_SCORE_SD}) and report HOTA's mean "
         "and standard deviation over them: the noise of a clip's figure",
     )
     args = parser.parse_args(argv)
-    if args.jitter and args.live:
-        print("error: --jitter replays cached detections; it cannot be combined with --live", file=sys.stderr)
+    if args.jitter and (args.live or args.sweep):
+        print("error: --jitter replays the main table's cached detections; not with --live or --sweep", file=sys.stderr)
+        return 2
+    if args.jitter < 0:
+        print(f"error: --jitter must be 0 or more, not {args.jitter}", file=sys.stderr)
         return 2
     clips = sorted(p for p in args.data.iterdir() if (p / "gt" / "gt.txt").is_file()) if args.data.is_dir() else []
     if not clips:

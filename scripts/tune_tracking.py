@@ -80,6 +80,9 @@ def main(argv: list[str] | None = None) -> int:
         "--jitter", type=int, default=0, metavar="K", help="score each choice over K jittered replays as well"
     )
     args = parser.parse_args(argv)
+    if args.jitter < 0:
+        print(f"error: --jitter must be 0 or more, not {args.jitter}", file=sys.stderr)
+        return 2
     missing = [clip for clip in CLIPS if not (DATA / "mot" / clip / "gt" / "gt.txt").is_file()]
     if missing:
         print(f"error: MOT clips not found in {DATA / 'mot'}: {', '.join(missing)}", file=sys.stderr)
