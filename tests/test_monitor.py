@@ -139,10 +139,14 @@ def test_three_cameras_write_what_track_writes_and_every_event_once(tmp_path: Pa
 
 
 def test_a_killed_worker_is_restarted_and_its_events_are_stored_once(tmp_path: Path, long_clip: Path) -> None:
-    cameras = [camera("victim", long_clip, overrides={"tracker.name": "dlib"}), camera("bystander", long_clip)]
+    # the victim reads its file at 25 fps (realtime), so it is still running when it is killed,
+    # however fast the machine decodes and tracks
+    victim = camera("victim", long_clip, overrides={"tracker.name": "dlib"}, realtime=True)
+    cameras = [victim, camera("bystander", long_clip)]
     out = tmp_path / "out"
     process = start_cli("monitor", str(write_cameras(tmp_path, cameras)), "-o", str(out))
     wait_for(lambda: status(out)["cameras"].get("victim", {}).get("frames", 0) >= 100 or process.poll() is not None)
+    assert status(out)["cameras"]["victim"]["frames"] < 200, "the victim was not paced"
     assert process.poll() is None, "the run ended before the kill"
     stored = [row for row in database_events(out) if row[0] == "victim"]
     assert len(stored) == 6  # all of the victim's events are in already: its restart counts them again

@@ -4,7 +4,7 @@ the Python API, the benchmarks, the soak and the tests."""
 from __future__ import annotations
 
 from detectors import build_detector
-from tracker.capture import open_source
+from tracker.capture import open_source, paced_if
 from tracker.config import Settings
 from tracker.core.protocols import Detector, FrameSource
 from tracker.counting import LineZoneCounter
@@ -21,11 +21,13 @@ def build_pipeline(
     *,
     draw: bool = True,
     detector: Detector | None = None,
+    realtime: bool = False,
 ) -> Pipeline:
     """A pipeline over ``source`` (a ``FrameSource``, or anything ``tracker track`` accepts:
     a video file, an image folder, a webcam index, a stream URL). ``draw``: annotate each frame
     (``FrameResult.annotated``); ``detector``: use this one instead of building
-    ``settings.detector`` (e.g. a detector already loaded). A source opened here is closed when
+    ``settings.detector`` (e.g. a detector already loaded); ``realtime``: hand a file or folder
+    out at its own frame rate (``capture.paced_if``). A source opened here is closed when
     building fails, and by ``Pipeline.close()``. Files and folders (not live sources) are
     decoded ahead on a reader thread (``ReadAheadSource``). SciPy's assignment solver, whose
     import the tracker starts on a thread, is ready when this returns: the run's clock and a live
@@ -39,6 +41,7 @@ def build_pipeline(
         if opened is not source:
             opened.close()
         raise
+    opened = paced_if(opened, realtime)
     if not opened.info.live:
         opened = ReadAheadSource(opened)
     max_age = settings.tracker.max_age_frames(opened.info.fps)

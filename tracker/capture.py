@@ -389,6 +389,12 @@ def _seqinfo_fps(folder: Path) -> float | None:
     return None
 
 
+def paced_if(source: FrameSource, realtime: bool) -> FrameSource:
+    """``source`` handed out at its own frame rate (``PacedSource``) when ``realtime`` and it is a
+    file or a folder; a live source is paced by its camera already."""
+    return PacedSource(source) if realtime and not source.info.live else source
+
+
 def open_source(text: str, live: LiveSettings | None = None) -> BaseSource:
     """Open ``text``: a webcam index (``0``), a stream URL, an image folder or a video file.
     Webcams and streams are read by a ``LiveSource`` configured by ``live``."""

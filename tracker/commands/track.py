@@ -206,14 +206,14 @@ def _build(args: argparse.Namespace, settings: Settings) -> Pipeline:
     """Open the source first (a missing or corrupt one fails at once), paced when ``--realtime``;
     then load the detector and tracker, and say how long that took."""
     from tracker.builder import build_pipeline
-    from tracker.capture import PacedSource, open_source
+    from tracker.capture import open_source, paced_if
 
     source = open_source(args.source, settings.live)
-    paced = args.realtime and not source.info.live
+    run_source = paced_if(source, args.realtime)
     started = time.perf_counter()
     try:
         draw = settings.output.video or bool(args.serve) or args.display
-        pipeline = build_pipeline(settings, PacedSource(source) if paced else source, draw=draw)
+        pipeline = build_pipeline(settings, run_source, draw=draw)
     except BaseException:
         source.close()
         raise
@@ -223,7 +223,7 @@ def _build(args: argparse.Namespace, settings: Settings) -> Pipeline:
         f"loaded detector '{settings.detector.name}' and tracker '{settings.tracker.name}' "
         f"in {time.perf_counter() - started:.1f} s",
     )
-    if paced:
+    if run_source is not source:
         _say(args, f"reading {source.info.name} at its {source.info.fps:g} fps (--realtime)")
     return pipeline
 

@@ -26,6 +26,11 @@ class Camera(StrictSettings):
         default_factory=dict, description="settings over the config: dotted keys or nested sections"
     )
     max_frames: int | None = Field(None, ge=1, description="stop this camera after N frames")
+    realtime: bool = Field(
+        False,
+        description="read a file or folder source at its own frame rate, as `tracker track --realtime` does "
+        "(a rehearsal of a live camera; webcams and streams are paced by themselves)",
+    )
     max_restarts: int = Field(10, ge=0, description="restarts after a crash or a lost stream before giving up")
     num_cpus: float = Field(1.0, gt=0, le=1024, description="with --ray: CPUs reserved for this camera")
 

@@ -159,7 +159,8 @@ def _track(job: CameraJob, pipe: Connection) -> None:
     settings = camera.settings()
     layout = OutputLayout(job.out_dir)
     channel = Channel(pipe, job.attempt)
-    with build_pipeline(settings, camera.source, draw=settings.output.video or job.preview) as pipeline:
+    draw = settings.output.video or job.preview
+    with build_pipeline(settings, camera.source, draw=draw, realtime=camera.realtime) as pipeline:
         outputs = build_outputs(
             layout,
             settings.output,
