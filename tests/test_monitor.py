@@ -167,7 +167,7 @@ def test_a_killed_worker_is_restarted_and_its_events_are_stored_once(tmp_path: P
 
 
 def test_sigterm_stops_every_camera_with_valid_outputs(tmp_path: Path, long_clip: Path) -> None:
-    cameras = [camera(f"cam{i}", long_clip, overrides={"tracker.name": "dlib"}) for i in range(2)]
+    cameras = [camera(f"cam{i}", long_clip, overrides={"tracker.name": "dlib"}, realtime=True) for i in range(2)]
     out = tmp_path / "out"
     process = start_cli("monitor", str(write_cameras(tmp_path, cameras)), "-o", str(out))
     wait_for(lambda: all(c["frames"] >= 30 for c in status(out)["cameras"].values()) and len(status(out)["cameras"]))
