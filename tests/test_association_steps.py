@@ -281,3 +281,15 @@ def test_a_box_over_a_track_the_detector_did_not_see_last_time_is_not_shared() -
     table = TrackTable(table.boxes, table.class_ids, np.array([True, True]), table.confirmed)
     shared, covered = shared_boxes(table, detections, np.array([[0, 0]]), np.array([1]), 0.5)
     assert shared.tolist() == [True] and covered.tolist() == [1]
+
+
+def test_a_box_over_a_track_of_another_class_is_not_shared() -> None:
+    """A car's box over a person the detector missed says nothing about the person."""
+    table = TrackTable(
+        np.array([[0, 0, 40, 80], [10, 0, 50, 80]], np.float32),
+        np.array([0, 1], np.int32),
+        np.array([True, True]),
+        np.array([True, True]),
+    )
+    shared, covered = shared_boxes(table, box(0, 0, 50, 80, 0.9), np.array([[0, 0]]), np.array([1]), 0.5)
+    assert not shared.any() and not len(covered)

@@ -60,13 +60,14 @@ def shared_boxes(
 ) -> tuple[np.ndarray, np.ndarray]:
     """One box over two people passing each other: which matched pairs (a confirmed track and
     its detection) have a detection that also overlaps, by IoU >= ``min_iou``, the predicted box
-    of a confirmed track the previous detector call saw and this one matched to nothing; and
-    those hidden tracks. Returns (flag per pair, covered track indices)."""
+    of a confirmed track of its class that the previous detector call saw and this one matched to
+    nothing; and those hidden tracks. Returns (flag per pair, covered track indices)."""
     hidden = unmatched[tracks.confirmed[unmatched] & tracks.active[unmatched]]
     if not len(pairs) or not len(hidden):
         return nothing_shared(pairs)
     overlap = iou_matrix(detections.xyxy[pairs[:, 1]], tracks.boxes[hidden]) >= min_iou
     overlap &= tracks.confirmed[pairs[:, 0]][:, None]
+    overlap &= detections.class_ids[pairs[:, 1]][:, None] == tracks.class_ids[hidden][None, :]
     return np.asarray(overlap.any(axis=1)), hidden[overlap.any(axis=0)]
 
 
