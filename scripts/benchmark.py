@@ -63,21 +63,26 @@ def spread(values: list[float]) -> dict[str, float]:
     return {"median": round(statistics.median(values), 3), "min": round(min(values), 3), "max": round(max(values), 3)}
 
 
-def machine() -> dict[str, Any]:
-    model = (
-        next(
-            (
-                line.split(":", 1)[1].strip()
-                for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")
-            ),
-            platform.processor(),
-        )
-        if Path("/proc/cpuinfo").exists()
-        else platform.processor()
+# CPU features that change the figures: 8-bit dot products (VNNI) and AVX-512 made this
+# project's 2-core host run SSDLite 2.5x faster on one day than on another (docs/speed.md).
+SPEED_FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx_vnni")
+
+
+def cpuinfo_field(name: str) -> str | None:
+    """The first ``name`` field of /proc/cpuinfo (Linux), or None."""
+    path = Path("/proc/cpuinfo")
+    if not path.exists():
+        return None
+    return next(
+        (line.split(":", 1)[1].strip() for line in path.read_text().splitlines() if line.startswith(name)), None
     )
+
+
+def machine() -> dict[str, Any]:
+    flags = set((cpuinfo_field("flags") or "").split())
     return {
-        "cpu": model,
+        "cpu": cpuinfo_field("model name") or platform.processor(),
+        "cpu_features": [flag for flag in SPEED_FLAGS if flag in flags],
         "cores": os.cpu_count(),
         "python": platform.python_version(),
         "opencv": cv2.__version__,
@@ -496,7 +501,8 @@ def main() -> int:
 
     floors = report["floors"]
     print(
-        f"\nmachine: {report['machine']['cpu']}, {report['machine']['cores']} cores; load average "
+        f"\nmachine: {report['machine']['cpu']}, {report['machine']['cores']} cores "
+        f"({', '.join(report['machine']['cpu_features']) or 'no AVX2'}); load average "
         f"{report['load_1min_at_start']} at start, {report['load_1min_at_end']} at end"
     )
     print(
