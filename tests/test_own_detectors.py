@@ -23,6 +23,9 @@ VEHICLES = {"car", "motorcycle", "truck"}
 # mobilenet: 0.386 before it left black bars out (0.392 after, 2026-12-01)
 MOBILENET_CAR_AP_VAL_FRAMES = 0.37  # measured 0.392 (4 frames of each val camera, 117 cars)
 MOBILENET_CARS_ON_VAL_FRAMES = 117
+# with detector.flip_test (2026-12-01, two runs, identical): lower on these 12 frames, higher on
+# all 51 frames of the three cameras (car AP 0.43 -> 0.45, MODEL_CARD.md)
+MOBILENET_FLIP_CAR_AP_VAL_FRAMES = 0.33  # measured 0.353
 SMALLERVGG_VEHICLE_AP_FIRST5_TEST = 0.14  # measured 0.164 (same frames)
 SMALLERVGG_PERSON_AP_PETS_HELDOUT = 0.25  # measured 0.273 (PETS09-S3-MF1, last 6 frames)
 # Motion candidates on TUD-Campus frames 11-20 (2026-11-30, two runs, identical): 13 of 20
@@ -48,13 +51,16 @@ def test_committed_weights_are_small_and_come_with_metadata(name):
         assert path.stat().st_size < 8 * 1024 * 1024
 
 
-def test_mobilenet_finds_cars_on_cameras_it_never_saw_and_reaches_its_floor(shared_data):
+@pytest.mark.parametrize(
+    ("flip_test", "floor"), [(False, MOBILENET_CAR_AP_VAL_FRAMES), (True, MOBILENET_FLIP_CAR_AP_VAL_FRAMES)]
+)
+def test_mobilenet_finds_cars_on_cameras_it_never_saw_and_reaches_its_floor(shared_data, flip_test, floor):
     """Four frames of each of the val split's three cameras (absent from training)."""
     csv_path = shared_data / "train" / "detection" / "annotations.csv"
     scenes = read_scenes(csv_path)
     val = read_detection_csv(csv_path, "val")
     frames = [item for camera in VAL_CAMERAS for item in [i for i in val if scenes[i.image_path] == camera][:4]]
-    detector = build_detector(detector_settings("mobilenet", min_score=0.05))
+    detector = build_detector(detector_settings("mobilenet", min_score=0.05, flip_test=flip_test))
     assert detector.class_names == ("car", "bus", "truck", "motorcycle", "bicycle", "person")
     tally = ClassTally()
     for index, gt in enumerate(frames):
@@ -62,7 +68,7 @@ def test_mobilenet_finds_cars_on_cameras_it_never_saw_and_reaches_its_floor(shar
         cars = detections.class_ids == detector.class_names.index("car")
         tally.add_frame(gt.xyxy[np.asarray(gt.labels) == "car"], detections.xyxy[cars], detections.scores[cars])
     assert tally.n_ground_truth == MOBILENET_CARS_ON_VAL_FRAMES
-    assert tally.average_precision() >= MOBILENET_CAR_AP_VAL_FRAMES
+    assert tally.average_precision() >= floor
 
 
 def test_smallervgg_finds_vehicles_on_a_real_frame_and_reaches_its_floor(shared_data):
