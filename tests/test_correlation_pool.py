@@ -18,7 +18,7 @@ from detectors.ssdlite import SSDLiteDetector
 from tests.conftest import require
 from tracker.core.types import Frame
 from tracker.trackers import build_tracker, tracker_settings
-from tracker.trackers.correlation_pool import PooledCorrelationModel
+from tracker.trackers.correlation_pool import FrameSlots, PooledCorrelationModel, SharedView
 
 VTEST = Path(__file__).resolve().parents[1] / "videos" / "vtest.avi"
 FRAMES = 24
@@ -100,3 +100,35 @@ def test_workers_ignore_ctrl_c_and_exit_with_their_model(detected_frames) -> Non
     while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(alive(pid) for pid in pids)
+
+
+def test_a_larger_frame_mid_stream_gives_the_same_tracks(detected_frames) -> None:
+    """A source whose frames grow (a camera reconnecting at a higher resolution) moves the
+    shared frame slots; the starts queued on the last smaller frame still read it intact."""
+    grown = []
+    for frame, detections in detected_frames:
+        if frame.index > FRAMES // 2:  # after a detection frame; the same content with a border: the boxes stay valid
+            frame = Frame(frame.index, frame.time_s, cv2.copyMakeBorder(frame.image, 0, 576, 0, 64, cv2.BORDER_REFLECT))
+        grown.append((frame, detections))
+    here = tracked("bytetrack-dlib", 0, grown)  # re-anchored on the detection frame just before
+    assert tracked("bytetrack-dlib", 2, grown) == here
+
+
+@pytest.mark.parametrize("smaller_frames", [1, 2, 3])
+def test_frame_slots_alternate_and_growth_keeps_the_previous_frame(smaller_frames: int) -> None:
+    slots = FrameSlots()
+    view = SharedView(slots.fd)
+    try:
+        placements = []
+        for value in range(smaller_frames):
+            placed, array = slots.place((4, 6, 3))
+            array[:] = value
+            placements.append(placed)
+        if smaller_frames > 1:  # consecutive frames never share bytes
+            assert abs(placements[-1][0] - placements[-2][0]) >= 4 * 6 * 3
+        larger, larger_array = slots.place((8, 10, 3))
+        larger_array[:] = 99
+        assert (view.array(placements[-1]) == smaller_frames - 1).all()  # the frame before it is intact
+        assert (view.array(larger) == 99).all()
+    finally:
+        slots.close()

@@ -1,25 +1,29 @@
 """dlib correlation trackers in worker processes.
 
-dlib's ``correlation_tracker.update`` holds the GIL (about 5 ms per object per frame), so threads
-cannot run two of them at once; processes can. ``PooledCorrelationModel`` is
-``CorrelationModel`` with each track's tracker in one of ``workers`` processes: every frame goes
-to every worker once (through a pipe), each worker updates its own trackers on it, and the
-results come back in one reply. The trackers' arithmetic is dlib's, unchanged, so the boxes are
-the ones the in-process model gives.
+dlib's ``correlation_tracker.update`` holds the GIL (about 3-5 ms per object per frame), so
+threads cannot run two of them at once; processes can. ``PooledCorrelationModel`` is
+``CorrelationModel`` with each track's tracker in one of ``workers`` processes. Frames pass
+through shared memory (``FrameSlots``: two slots, the frame and the one before it), so a
+message is a few hundred bytes, not the frame: a round trip to two idle workers took 5.7 ms
+through a pipe with the frame in it. A worker with nothing to do on a frame gets no message.
+The trackers' arithmetic is dlib's, unchanged, so the boxes are the ones the in-process model
+gives.
 
-A worker applies, in order: the starts and re-anchors queued on the previous frame (which it
-kept), then the updates of its live trackers on the new frame. A track's tracker is dropped
-when the track object is garbage-collected. Workers ignore Ctrl-C (the main process decides
-when the run ends) and exit when their pipe closes.
+A worker applies, in order: the starts and re-anchors queued on the previous frame sent, then
+the updates of its followed trackers on the new frame. A track's tracker is dropped when the
+track object is garbage-collected. Workers ignore Ctrl-C (the main process decides when the run
+ends) and exit when their pipe closes.
 """
 
 from __future__ import annotations
 
 import itertools
+import mmap
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import weakref
 from multiprocessing.connection import Connection
 from typing import Any, NoReturn
@@ -31,28 +35,80 @@ from tracker.core.types import Frame
 from tracker.trackers.motion import scaled_rgb
 
 Op = tuple[str, int, tuple[float, float, float, float] | None]  # (start | drop, key, box)
+Placed = tuple[int, tuple[int, ...]]  # a frame in the shared file: (byte offset, shape)
 
 
-def serve(reader: Connection, writer: Connection) -> None:
-    """A worker's loop: each message is (shape, ops, keys to update) then the frame's bytes;
-    the reply is {key: (x1, y1, x2, y2, psr)}. Returns when the pipe closes."""
+def _shared_file() -> int:
+    """A file descriptor of an unnamed file in memory that child processes can map."""
+    if hasattr(os, "memfd_create"):  # Linux
+        return os.memfd_create("tracker-frames")
+    with tempfile.TemporaryFile() as file:  # other POSIX systems: unlinked, so it goes with its last fd
+        return os.dup(file.fileno())
+
+
+class SharedView:
+    """A process's map of the shared frame file, grown (re-mapped) when the file grows."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self._map: mmap.mmap | None = None
+
+    def array(self, placed: Placed) -> np.ndarray:
+        offset, shape = placed
+        end = offset + int(np.prod(shape))
+        if self._map is None or len(self._map) < end:
+            # A new map; arrays on the old one keep it alive until they go.
+            self._map = mmap.mmap(self.fd, os.fstat(self.fd).st_size)
+        return np.ndarray(shape, np.uint8, buffer=self._map, offset=offset)
+
+
+class FrameSlots:
+    """Two frame slots in the shared file, used in turn: the slot written now never holds the
+    previous frame, which the workers' queued starts still read. A larger frame gets two new
+    slots after the old ones, so the previous frame stays where it was."""
+
+    def __init__(self) -> None:
+        self.fd = _shared_file()
+        self._view = SharedView(self.fd)
+        self._base, self._slot_bytes, self._turn = 0, 0, 0
+
+    def place(self, shape: tuple[int, ...]) -> tuple[Placed, np.ndarray]:
+        """Where the next frame of ``shape`` goes, and a writable array there."""
+        size = int(np.prod(shape))
+        if size > self._slot_bytes:
+            self._base += 2 * self._slot_bytes
+            self._slot_bytes = size
+            os.ftruncate(self.fd, self._base + 2 * size)
+        self._turn ^= 1
+        placed = (self._base + self._turn * self._slot_bytes, shape)
+        return placed, self._view.array(placed)
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+def serve(reader: Connection, writer: Connection, frames_fd: int) -> None:
+    """A worker's loop: each message is (frame, previous frame, ops, keys to update), the frames
+    placed in the shared file; the reply is {key: (x1, y1, x2, y2, psr)}. Returns when the pipe
+    closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     import dlib
 
+    view = SharedView(frames_fd)
     trackers: dict[int, Any] = {}
-    previous: np.ndarray | None = None
     while True:
         try:
-            shape, ops, updates = reader.recv()
-            image = np.frombuffer(reader.recv_bytes(), np.uint8).reshape(shape)
+            placed, previous_placed, ops, updates = reader.recv()
         except (EOFError, OSError):
             return
+        previous = None if previous_placed is None else view.array(previous_placed)
         for kind, key, box in ops:
             if kind == "drop":
                 trackers.pop(key, None)
             elif box is not None and previous is not None:
                 tracker = trackers.setdefault(key, dlib.correlation_tracker())
                 tracker.start_track(previous, dlib.drectangle(*box))
+        image = view.array(placed)
         results = {}
         for key in updates:
             tracker = trackers.get(key)
@@ -61,20 +117,21 @@ def serve(reader: Connection, writer: Connection) -> None:
                 rect = tracker.get_position()
                 results[key] = (rect.left(), rect.top(), rect.right(), rect.bottom(), float(psr))
         writer.send(results)
-        previous = image
 
 
-def _start_worker() -> tuple[subprocess.Popen, Connection, Connection]:
-    """A fresh interpreter running ``serve`` on two pipes (a fresh one, not a fork: this process
-    has threads, and multiprocessing's spawn would re-run the caller's main script)."""
+def _start_worker(frames_fd: int) -> tuple[subprocess.Popen, Connection, Connection]:
+    """A fresh interpreter running ``serve`` on two pipes and the shared frame file (a fresh
+    one, not a fork: this process has threads, and multiprocessing's spawn would re-run the
+    caller's main script)."""
     to_worker_read, to_worker_write = os.pipe()
     from_worker_read, from_worker_write = os.pipe()
     code = (
-        f"from tracker.trackers.correlation_pool import worker_main; worker_main({to_worker_read}, {from_worker_write})"
+        "from tracker.trackers.correlation_pool import worker_main; "
+        f"worker_main({to_worker_read}, {from_worker_write}, {frames_fd})"
     )
     process = subprocess.Popen(
         [sys.executable, "-c", code],
-        pass_fds=(to_worker_read, from_worker_write),
+        pass_fds=(to_worker_read, from_worker_write, frames_fd),
         stdin=subprocess.DEVNULL,
         start_new_session=True,  # Ctrl-C at the terminal goes to the main process only
     )
@@ -83,11 +140,11 @@ def _start_worker() -> tuple[subprocess.Popen, Connection, Connection]:
     return process, Connection(to_worker_write, readable=False), Connection(from_worker_read, writable=False)
 
 
-def worker_main(read_fd: int, write_fd: int) -> None:
-    serve(Connection(read_fd, writable=False), Connection(write_fd, readable=False))
+def worker_main(read_fd: int, write_fd: int, frames_fd: int) -> None:
+    serve(Connection(read_fd, writable=False), Connection(write_fd, readable=False), frames_fd)
 
 
-def _close(connections: list[Connection], processes: list[subprocess.Popen]) -> None:
+def _close(connections: list[Connection], processes: list[subprocess.Popen], slots: FrameSlots) -> None:
     for connection in connections:
         connection.close()
     for process in processes:
@@ -96,6 +153,7 @@ def _close(connections: list[Connection], processes: list[subprocess.Popen]) -> 
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+    slots.close()
 
 
 class CorrelationPool:
@@ -103,11 +161,12 @@ class CorrelationPool:
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
+        self._slots = FrameSlots()
         self._senders: list[Connection] = []
         self._receivers: list[Connection] = []
         self._processes: list[subprocess.Popen] = []
         for _ in range(workers):
-            process, sender, receiver = _start_worker()
+            process, sender, receiver = _start_worker(self._slots.fd)
             self._processes.append(process)
             self._senders.append(sender)
             self._receivers.append(receiver)
@@ -115,9 +174,10 @@ class CorrelationPool:
         self._live: list[set[int]] = [set() for _ in range(workers)]
         self._resting: set[int] = set()  # live keys not updated on the frames to come
         self._keys = itertools.count()
+        self._previous: Placed | None = None  # the frame last sent
         self._results: dict[int, tuple[float, ...]] | None = None
-        self._awaiting = False
-        weakref.finalize(self, _close, [*self._senders, *self._receivers], self._processes)
+        self._awaiting: list[int] = []  # the workers whose reply is due
+        weakref.finalize(self, _close, [*self._senders, *self._receivers], self._processes, self._slots)
 
     def new_key(self) -> int:
         return next(self._keys)
@@ -143,18 +203,22 @@ class CorrelationPool:
             self._resting.add(key)
 
     def send(self, image: np.ndarray) -> None:
-        """Send ``image`` to every worker with the queued ops; the updates run while the caller
-        goes on, and ``result`` waits for them."""
+        """Put ``image`` in shared memory and tell each worker with queued ops or followed
+        trackers; the updates run while the caller goes on, and ``result`` waits for them."""
         self._collect()
-        image = np.ascontiguousarray(image)
+        placed, shared = self._slots.place(image.shape)
+        np.copyto(shared, image)
         for worker, sender in enumerate(self._senders):
+            updates = sorted(self._live[worker] - self._resting)
+            if not updates and not self._queued[worker]:
+                continue
             try:
-                sender.send((image.shape, self._queued[worker], sorted(self._live[worker] - self._resting)))
-                sender.send_bytes(image.reshape(-1).data)
+                sender.send((placed, self._previous, self._queued[worker], updates))
             except OSError:
                 self._stopped(worker)
             self._queued[worker] = []
-        self._results, self._awaiting = None, True
+            self._awaiting.append(worker)
+        self._previous, self._results = placed, None
 
     def result(self, key: int) -> tuple[np.ndarray, float]:
         """``key``'s box (xyxy) and peak-to-sidelobe ratio on the frame last sent."""
@@ -164,15 +228,15 @@ class CorrelationPool:
         return np.array(box, np.float32), psr
 
     def _collect(self) -> None:
-        if not self._awaiting:
+        if self._results is not None:
             return
         results: dict[int, tuple[float, ...]] = {}
-        for worker, receiver in enumerate(self._receivers):
+        for worker in self._awaiting:
             try:
-                results.update(receiver.recv())
+                results.update(self._receivers[worker].recv())
             except (EOFError, OSError):
                 self._stopped(worker)
-        self._results, self._awaiting = results, False
+        self._results, self._awaiting = results, []
 
     def _stopped(self, worker: int) -> NoReturn:
         process = self._processes[worker]
