@@ -17,6 +17,7 @@ ends) and exit when their pipe closes.
 
 from __future__ import annotations
 
+import collections
 import itertools
 import mmap
 import os
@@ -25,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import weakref
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any, NoReturn
 
@@ -62,10 +64,13 @@ class SharedView:
         return np.ndarray(shape, np.uint8, buffer=self._map, offset=offset)
 
 
+SLOTS = 3  # the frame being written, and the two before it that workers may still read
+
+
 class FrameSlots:
-    """Two frame slots in the shared file, used in turn: the slot written now never holds the
-    previous frame, which the workers' queued starts still read. A larger frame gets two new
-    slots after the old ones, so the previous frame stays where it was."""
+    """``SLOTS`` frame slots in the shared file, used in turn, so writing a frame leaves the two
+    before it intact. A larger frame gets new slots after the old ones, so the frames before it
+    stay where they were."""
 
     def __init__(self) -> None:
         self.fd = _shared_file()
@@ -76,10 +81,10 @@ class FrameSlots:
         """Where the next frame of ``shape`` goes, and a writable array there."""
         size = int(np.prod(shape))
         if size > self._slot_bytes:
-            self._base += 2 * self._slot_bytes
+            self._base += SLOTS * self._slot_bytes
             self._slot_bytes = size
-            os.ftruncate(self.fd, self._base + 2 * size)
-        self._turn ^= 1
+            os.ftruncate(self.fd, self._base + SLOTS * size)
+        self._turn = (self._turn + 1) % SLOTS
         placed = (self._base + self._turn * self._slot_bytes, shape)
         return placed, self._view.array(placed)
 
@@ -88,9 +93,9 @@ class FrameSlots:
 
 
 def serve(reader: Connection, writer: Connection, frames_fd: int) -> None:
-    """A worker's loop: each message is (frame, previous frame, ops, keys to update), the frames
-    placed in the shared file; the reply is {key: (x1, y1, x2, y2, psr)}. Returns when the pipe
-    closes."""
+    """A worker's loop: each message is (ops, the frame they start on, keys to update, the frame
+    to update them on), frames placed in the shared file; each gets one reply,
+    {key: (x1, y1, x2, y2, psr)} for the updated keys. Returns when the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     import dlib
 
@@ -98,24 +103,24 @@ def serve(reader: Connection, writer: Connection, frames_fd: int) -> None:
     trackers: dict[int, Any] = {}
     while True:
         try:
-            placed, previous_placed, ops, updates = reader.recv()
+            ops, ops_frame, updates, update_frame = reader.recv()
         except (EOFError, OSError):
             return
-        previous = None if previous_placed is None else view.array(previous_placed)
         for kind, key, box in ops:
             if kind == "drop":
                 trackers.pop(key, None)
-            elif box is not None and previous is not None:
+            elif box is not None and ops_frame is not None:
                 tracker = trackers.setdefault(key, dlib.correlation_tracker())
-                tracker.start_track(previous, dlib.drectangle(*box))
-        image = view.array(placed)
+                tracker.start_track(view.array(ops_frame), dlib.drectangle(*box))
         results = {}
-        for key in updates:
-            tracker = trackers.get(key)
-            if tracker is not None:
-                psr = tracker.update(image)
-                rect = tracker.get_position()
-                results[key] = (rect.left(), rect.top(), rect.right(), rect.bottom(), float(psr))
+        if update_frame is not None:
+            image = view.array(update_frame)
+            for key in updates:
+                tracker = trackers.get(key)
+                if tracker is not None:
+                    psr = tracker.update(image)
+                    rect = tracker.get_position()
+                    results[key] = (rect.left(), rect.top(), rect.right(), rect.bottom(), float(psr))
         writer.send(results)
 
 
@@ -157,7 +162,12 @@ def _close(connections: list[Connection], processes: list[subprocess.Popen], slo
 
 
 class CorrelationPool:
-    """``workers`` processes holding dlib trackers by key (a track's key picks its worker)."""
+    """``workers`` processes holding dlib trackers by key (a track's key picks its worker).
+
+    A start goes to its worker at once, so it runs while this process goes on; a drop waits for
+    the next message. Each message gets one reply, and a worker answers in order, so waiting
+    for a message's reply means every earlier one is done: ``send`` waits only for the messages
+    that read the slot it is about to overwrite, ``result`` for the frame's updates."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
@@ -170,30 +180,34 @@ class CorrelationPool:
             self._processes.append(process)
             self._senders.append(sender)
             self._receivers.append(receiver)
-        self._queued: list[list[Op]] = [[] for _ in range(workers)]
+        self._drops: list[list[Op]] = [[] for _ in range(workers)]
         self._live: list[set[int]] = [set() for _ in range(workers)]
         self._resting: set[int] = set()  # live keys not updated on the frames to come
         self._keys = itertools.count()
-        self._previous: Placed | None = None  # the frame last sent
-        self._results: dict[int, tuple[float, ...]] | None = None
-        self._awaiting: list[int] = []  # the workers whose reply is due
+        self._frame = -1  # the number of the frame last sent
+        self._placed: Placed | None = None  # where it is
+        # Per worker, the messages not yet answered: (the newest frame they read, updates or not).
+        self._unanswered: list[collections.deque[tuple[int, bool]]] = [collections.deque() for _ in range(workers)]
+        self._results: dict[int, tuple[float, ...]] = {}
         weakref.finalize(self, _close, [*self._senders, *self._receivers], self._processes, self._slots)
 
     def new_key(self) -> int:
         return next(self._keys)
 
     def start(self, key: int, box: np.ndarray) -> None:
-        """Start (or re-anchor) ``key``'s tracker on ``box`` in the frame last sent."""
-        x1, y1, x2, y2 = (float(v) for v in box)
+        """Start (or re-anchor) ``key``'s tracker on ``box`` in the frame last sent, now."""
+        assert self._placed is not None, "a frame is sent before any tracker starts"
         worker = key % self.workers
-        self._queued[worker].append(("start", key, (x1, y1, x2, y2)))
+        x1, y1, x2, y2 = (float(v) for v in box)
+        self._message(worker, ("start", key, (x1, y1, x2, y2)), self._placed, [], None)
         self._live[worker].add(key)
 
     def drop(self, key: int) -> None:
+        """Forget ``key``'s tracker (sent with the next message: this runs in garbage collection)."""
         worker = key % self.workers
         self._live[worker].discard(key)
         self._resting.discard(key)
-        self._queued[worker].append(("drop", key, None))
+        self._drops[worker].append(("drop", key, None))
 
     def follow(self, key: int, on: bool) -> None:
         """Update ``key``'s tracker on the frames sent from now on (``on``), or leave it as it is."""
@@ -203,40 +217,48 @@ class CorrelationPool:
             self._resting.add(key)
 
     def send(self, image: np.ndarray) -> None:
-        """Put ``image`` in shared memory and tell each worker with queued ops or followed
-        trackers; the updates run while the caller goes on, and ``result`` waits for them."""
-        self._collect()
-        placed, shared = self._slots.place(image.shape)
+        """Put ``image`` in shared memory and tell each worker with followed trackers (or drops);
+        the updates run while the caller goes on, and ``result`` waits for them."""
+        self._frame += 1
+        self._wait(lambda frame, _: frame <= self._frame - SLOTS)  # the slot about to be overwritten
+        self._placed, shared = self._slots.place(image.shape)
         np.copyto(shared, image)
-        for worker, sender in enumerate(self._senders):
+        self._results = {}
+        for worker in range(self.workers):
             updates = sorted(self._live[worker] - self._resting)
-            if not updates and not self._queued[worker]:
-                continue
-            try:
-                sender.send((placed, self._previous, self._queued[worker], updates))
-            except OSError:
-                self._stopped(worker)
-            self._queued[worker] = []
-            self._awaiting.append(worker)
-        self._previous, self._results = placed, None
+            if updates or self._drops[worker]:
+                self._message(worker, None, None, updates, self._placed)
 
     def result(self, key: int) -> tuple[np.ndarray, float]:
         """``key``'s box (xyxy) and peak-to-sidelobe ratio on the frame last sent."""
-        self._collect()
-        assert self._results is not None  # send() came first
+        self._wait(lambda frame, updates: updates)  # this frame's updates (any earlier ones were taken)
         *box, psr = self._results[key]
         return np.array(box, np.float32), psr
 
-    def _collect(self) -> None:
-        if self._results is not None:
-            return
-        results: dict[int, tuple[float, ...]] = {}
-        for worker in self._awaiting:
-            try:
-                results.update(self._receivers[worker].recv())
-            except (EOFError, OSError):
-                self._stopped(worker)
-        self._results, self._awaiting = results, []
+    def _message(
+        self, worker: int, start: Op | None, start_frame: Placed | None, updates: list[int], update_frame: Placed | None
+    ) -> None:
+        """Send ``worker`` its drops, then ``start`` on ``start_frame``, then ``updates`` on ``update_frame``."""
+        drops, self._drops[worker] = self._drops[worker], []  # a drop from garbage collection meanwhile waits
+        try:
+            self._senders[worker].send(
+                (drops if start is None else [*drops, start], start_frame, updates, update_frame)
+            )
+        except OSError:
+            self._stopped(worker)
+        self._unanswered[worker].append((self._frame, update_frame is not None))
+
+    def _wait(self, needed: Callable[[int, bool], bool]) -> None:
+        """Take each worker's replies up to its last unanswered message for which ``needed``
+        (the frame it reads, whether it updates) holds."""
+        for worker, unanswered in enumerate(self._unanswered):
+            due = [index for index, message in enumerate(unanswered) if needed(*message)]
+            for _ in range(due[-1] + 1 if due else 0):
+                unanswered.popleft()
+                try:
+                    self._results.update(self._receivers[worker].recv())
+                except (EOFError, OSError):
+                    self._stopped(worker)
 
     def _stopped(self, worker: int) -> NoReturn:
         process = self._processes[worker]
