@@ -59,12 +59,17 @@ def test_workers_give_the_same_tracks_as_this_process(name: str, detected_frames
     assert tracked(name, 2, detected_frames) == here
 
 
-def test_workers_give_the_same_tracks_with_the_crowd_gate(detected_frames) -> None:
-    """With ``crowd_margin`` dlib skips some tracks and re-anchors them later, in the workers as
-    here; the tracks differ from the ungated ones (the gate did something) but not between the two."""
-    here = tracked("bytetrack-dlib", 0, detected_frames, crowd_margin=0.25)
+@pytest.mark.parametrize(
+    "keys", [{"crowd_margin": 0.25}, {"reanchor_iou": 0.8}, {"crowd_margin": 0.5, "reanchor_iou": 0.8}]
+)
+def test_workers_give_the_same_tracks_with_the_crowd_gate_and_fewer_restarts(detected_frames, keys) -> None:
+    """With ``crowd_margin`` dlib skips some tracks and re-anchors them later; with
+    ``reanchor_iou`` a tracker that agrees with its detection is not re-started. In the workers
+    as here; the tracks differ from the plain ones (the option did something) but not between
+    the two."""
+    here = tracked("bytetrack-dlib", 0, detected_frames, **keys)
     assert here != tracked("bytetrack-dlib", 0, detected_frames)
-    assert tracked("bytetrack-dlib", 2, detected_frames, crowd_margin=0.25) == here
+    assert tracked("bytetrack-dlib", 2, detected_frames, **keys) == here
 
 
 def worker_pids(model: PooledCorrelationModel) -> list[int]:

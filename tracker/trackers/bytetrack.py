@@ -139,11 +139,18 @@ class ByteTrackDlibSettings(ByteTrackSettings):
         "every side, touches another track's box, or after a detector call missed it; the other tracks follow "
         "their Kalman filter alone (null: dlib on every track on every frame)",
     )
+    reanchor_iou: float | None = Field(
+        None,
+        gt=0,
+        le=1,
+        description="re-start a track's dlib tracker on its matched detection only when dlib's box overlaps the "
+        "detection by less than this IoU; a tracker that agrees keeps its template (null: re-start on every match)",
+    )
 
     def build(self) -> MultiObjectTracker:
         correlation = correlation_model(self.downscale, self.workers)
         motion: MotionModel = KalmanCorrelationModel(
-            correlation, self.min_confidence, self.observation_reupdate, self.crowd_margin
+            correlation, self.min_confidence, self.observation_reupdate, self.crowd_margin, self.reanchor_iou
         )
         return MultiObjectTracker(
             motion,

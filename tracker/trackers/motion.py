@@ -13,7 +13,7 @@ from typing import Any, Protocol
 import cv2
 import numpy as np
 
-from tracker.core.geometry import near_another
+from tracker.core.geometry import iou_matrix, near_another
 from tracker.core.types import Frame
 from tracker.trackers.kalman_filter import BoxKalmanFilter
 
@@ -203,11 +203,14 @@ class _KalmanCorrelation:
         box: np.ndarray,
         min_confidence: float,
         reupdate: bool,
+        reanchor_iou: float | None,
     ) -> None:
         self.kalman = _Kalman(frame_index, box, reupdate)
         self.correlation = correlation
         self.min_confidence = min_confidence
+        self.reanchor_iou = reanchor_iou
         self.following = True  # dlib follows this track on the current frame (else its tracker goes stale)
+        self._correlation_box: tuple[int, np.ndarray] | None = None  # dlib's box, on which frame
 
     def predict(self, prepared: tuple[int, Any]) -> tuple[np.ndarray, float]:
         frame_index, image = prepared
@@ -215,15 +218,24 @@ class _KalmanCorrelation:
         if not self.following:
             return self.kalman.filter.box, NO_EVIDENCE
         box, psr = self.correlation.predict(image)
+        self._correlation_box = (frame_index, box)
         if psr >= self.min_confidence:
             self.kalman.filter.update(box, noise_scale=CORRELATION_NOISE_SCALE)
         return self.kalman.filter.box, psr
 
     def correct(self, prepared: tuple[int, Any], box: np.ndarray) -> np.ndarray:
         frame_index, image = prepared
-        if self.following:
+        if self.following and not self._agrees(frame_index, box):
             self.correlation.correct(image, box)
         return self.kalman.correct(frame_index, box)
+
+    def _agrees(self, frame_index: int, box: np.ndarray) -> bool:
+        """Whether dlib's box on this frame overlaps ``box`` by at least ``reanchor_iou``."""
+        if self.reanchor_iou is None or self._correlation_box is None or self._correlation_box[0] != frame_index:
+            return False
+        return bool(
+            iou_matrix(self._correlation_box[1][None], np.asarray(box, np.float32)[None])[0, 0] >= self.reanchor_iou
+        )
 
 
 # The confidence of a track no image tracker looked at on this frame. NaN compares False both
@@ -248,7 +260,11 @@ class KalmanCorrelationModel:
     it. The other tracks follow their Kalman filter alone and skip dlib's cost; their
     confidence is ``NO_EVIDENCE``, so, as in ``bytetrack``, the detector missing them hides them,
     and they never ask for an early detection. A track that dlib follows again is first
-    re-anchored on the previous frame at its Kalman box."""
+    re-anchored on the previous frame at its Kalman box.
+
+    With ``reanchor_iou``, a matched detection re-anchors a followed track's dlib tracker only
+    when dlib's own box on that frame overlaps it by less than ``reanchor_iou``: a tracker that
+    agrees with the detector keeps the template it learned (and dlib's cost of starting anew)."""
 
     def __init__(
         self,
@@ -256,11 +272,13 @@ class KalmanCorrelationModel:
         min_confidence: float = 5.0,
         reupdate: bool = False,
         crowd_margin: float | None = None,
+        reanchor_iou: float | None = None,
     ) -> None:
         self.correlation = correlation
         self.min_confidence = min_confidence
         self.reupdate = reupdate
         self.crowd_margin = crowd_margin
+        self.reanchor_iou = reanchor_iou
         self._motions: weakref.WeakSet[_KalmanCorrelation] = weakref.WeakSet()
         self._previous: Any = None  # the correlation model's view of the previous frame
 
@@ -286,6 +304,8 @@ class KalmanCorrelationModel:
     def start(self, prepared: tuple[int, Any], box: np.ndarray) -> _KalmanCorrelation:
         frame_index, image = prepared
         correlation = self.correlation.start(image, box)
-        motion = _KalmanCorrelation(frame_index, correlation, box, self.min_confidence, self.reupdate)
+        motion = _KalmanCorrelation(
+            frame_index, correlation, box, self.min_confidence, self.reupdate, self.reanchor_iou
+        )
         self._motions.add(motion)
         return motion
