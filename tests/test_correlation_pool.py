@@ -16,6 +16,7 @@ import pytest
 
 from detectors.ssdlite import SSDLiteDetector
 from tests.conftest import require
+from tracker.core.errors import UserError
 from tracker.core.types import Frame
 from tracker.trackers import build_tracker, tracker_settings
 from tracker.trackers.correlation_pool import FrameSlots, PooledCorrelationModel, SharedView
@@ -142,3 +143,18 @@ def test_frame_slots_keep_the_two_frames_before_the_one_written(smaller_frames: 
             values[newest] = 99
     finally:
         slots.close()
+
+
+def test_a_worker_that_dies_is_one_clear_error(detected_frames) -> None:
+    model = PooledCorrelationModel(workers=2)
+    model.prepare(detected_frames[0][0])
+    motions = [model.start(None, np.array([300 + 60 * i, 100, 340 + 60 * i, 200], np.float32)) for i in range(2)]
+    model.prepare(detected_frames[1][0])
+    assert all(motion.predict(None)[1] > 0 for motion in motions)  # both workers answer
+    victim = worker_pids(model)[0]
+    os.kill(victim, signal.SIGKILL)
+    model.pool._processes[0].wait(timeout=5)
+    with pytest.raises(UserError, match=rf"dlib worker process {victim} stopped \(exit code -9\)"):
+        model.prepare(detected_frames[2][0])
+        for motion in motions:
+            motion.predict(None)
