@@ -3,16 +3,16 @@
 dlib's ``correlation_tracker.update`` holds the GIL (about 3-5 ms per object per frame), so
 threads cannot run two of them at once; processes can. ``PooledCorrelationModel`` is
 ``CorrelationModel`` with each track's tracker in one of ``workers`` processes. Frames pass
-through shared memory (``FrameSlots``: two slots, the frame and the one before it), so a
-message is a few hundred bytes, not the frame: a round trip to two idle workers took 5.7 ms
-through a pipe with the frame in it. A worker with nothing to do on a frame gets no message.
-The trackers' arithmetic is dlib's, unchanged, so the boxes are the ones the in-process model
-gives.
+through shared memory (``FrameSlots``: the newest frame and the two before it), so a message is
+a few hundred bytes, not the frame: a round trip to two idle workers took 5.7 ms through a pipe
+with the frame in it. A worker with nothing to do on a frame gets no message. The trackers'
+arithmetic is dlib's, unchanged, so the boxes are the ones the in-process model gives.
 
-A worker applies, in order: the starts and re-anchors queued on the previous frame sent, then
-the updates of its followed trackers on the new frame. A track's tracker is dropped when the
-track object is garbage-collected. Workers ignore Ctrl-C (the main process decides when the run
-ends) and exit when their pipe closes.
+A start (or re-anchor) goes to its worker as soon as it is asked for, on the frame last sent;
+each new frame brings the updates of the worker's followed trackers. A worker handles its
+messages in order. A track's tracker is dropped when the track object is garbage-collected.
+Workers ignore Ctrl-C (the main process decides when the run ends) and exit when their pipe
+closes.
 """
 
 from __future__ import annotations
