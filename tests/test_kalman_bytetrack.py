@@ -37,6 +37,43 @@ def test_kalman_filter_learns_velocity_and_predicts_ahead() -> None:
     np.testing.assert_allclose(kf.box, obj.box(19), atol=2.0)
 
 
+def test_kalman_filter_matches_deepsorts_matrix_algebra() -> None:
+    """The closed-form 2x2 blocks give what DeepSORT's 8x8 matrices give, step by step."""
+    from tracker.trackers.kalman_filter import STD_POSITION, STD_VELOCITY, xyxy_to_xyah
+
+    motion, observe = np.eye(8) + np.eye(8, k=4), np.eye(4, 8)
+    rng = np.random.default_rng(3)
+    box = np.array([100.0, 80.0, 140.0, 200.0])
+    kf = BoxKalmanFilter(box)
+    z = xyxy_to_xyah(box)
+    h = z[3]
+    mean = np.concatenate([z, np.zeros(4)])
+    std = (
+        [2 * STD_POSITION * h] * 2
+        + [1e-2, 2 * STD_POSITION * h]
+        + [10 * STD_VELOCITY * h] * 2
+        + [1e-5, 10 * STD_VELOCITY * h]
+    )
+    covariance = np.diag(np.square(std))
+    for step in range(40):
+        h = mean[3]
+        q = [STD_POSITION * h] * 2 + [1e-2, STD_POSITION * h] + [STD_VELOCITY * h] * 2 + [1e-5, STD_VELOCITY * h]
+        mean, covariance = motion @ mean, motion @ covariance @ motion.T + np.diag(np.square(q))
+        kf.predict()
+        if step % 3 != 2:  # some frames without a measurement
+            measured = box + step * np.array([2.0, 1.0, 2.0, 1.0]) + rng.normal(0, 3, 4)
+            scale = 2.0 if step % 2 else 1.0
+            h = mean[3]
+            r = scale * np.array([STD_POSITION * h, STD_POSITION * h, 1e-1, STD_POSITION * h])
+            projected = observe @ covariance @ observe.T + np.diag(np.square(r))
+            gain = np.linalg.solve(projected, observe @ covariance).T
+            mean = mean + gain @ (xyxy_to_xyah(measured) - observe @ mean)
+            covariance = covariance - gain @ projected @ gain.T
+            kf.update(measured, noise_scale=scale)
+        np.testing.assert_allclose(kf.mean, mean, rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(kf.covariance, covariance, rtol=1e-9, atol=1e-12)
+
+
 def test_iou_distance_cost_orders_disjoint_boxes_by_distance() -> None:
     track = np.array([[0, 0, 10, 20]], np.float32)
     dets = np.array([[0, 0, 10, 20], [5, 0, 15, 20], [12, 0, 22, 20], [40, 0, 50, 20]], np.float32)
