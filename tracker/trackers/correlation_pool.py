@@ -30,11 +30,12 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any, NoReturn
 
+import cv2
 import numpy as np
 
 from tracker.core.errors import UserError
 from tracker.core.types import Frame
-from tracker.trackers.motion import scaled_rgb
+from tracker.trackers.motion import scaled
 
 Op = tuple[str, int, tuple[float, float, float, float] | None]  # (start | drop, key, box)
 Placed = tuple[int, tuple[int, ...]]  # a frame in the shared file: (byte offset, shape)
@@ -216,13 +217,14 @@ class CorrelationPool:
         else:
             self._resting.add(key)
 
-    def send(self, image: np.ndarray) -> None:
-        """Put ``image`` in shared memory and tell each worker with followed trackers (or drops);
-        the updates run while the caller goes on, and ``result`` waits for them."""
+    def send(self, bgr: np.ndarray) -> None:
+        """Put ``bgr`` in shared memory, converted to RGB as dlib expects, and tell each worker
+        with followed trackers (or drops); the updates run while the caller goes on, and
+        ``result`` waits for them."""
         self._frame += 1
         self._wait(lambda frame, _: frame <= self._frame - SLOTS)  # the slot about to be overwritten
-        self._placed, shared = self._slots.place(image.shape)
-        np.copyto(shared, image)
+        self._placed, shared = self._slots.place(bgr.shape)
+        cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB, dst=shared)  # straight into the slot: no copy
         self._results = {}
         for worker in range(self.workers):
             updates = sorted(self._live[worker] - self._resting)
@@ -298,7 +300,7 @@ class PooledCorrelationModel:
         self.pool = CorrelationPool(workers)
 
     def prepare(self, frame: Frame) -> None:
-        self.pool.send(scaled_rgb(frame.image, self.scale))
+        self.pool.send(scaled(frame.image, self.scale))
 
     def start(self, prepared: object, box: np.ndarray) -> _PooledCorrelation:
         return _PooledCorrelation(self.pool, box, self.scale)

@@ -118,11 +118,16 @@ class _Correlation:
         """Nothing to do: this process updates a tracker only when asked to ``predict``."""
 
 
+def scaled(image: np.ndarray, scale: float) -> np.ndarray:
+    """``image`` scaled by ``scale`` (area averaging), or ``image`` itself at 1."""
+    if scale == 1.0:
+        return image
+    return cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+
+
 def scaled_rgb(image: np.ndarray, scale: float) -> np.ndarray:
     """The RGB copy of a BGR ``image`` scaled by ``scale`` that dlib's trackers run on."""
-    if scale != 1.0:
-        image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    return cv2.cvtColor(scaled(image, scale), cv2.COLOR_BGR2RGB)
 
 
 class CorrelationModel:
