@@ -73,6 +73,28 @@ def test_workers_give_the_same_tracks_with_the_crowd_gate_and_fewer_restarts(det
     assert tracked("bytetrack-dlib", 2, detected_frames, **keys) == here
 
 
+def test_a_start_goes_to_the_worker_with_fewest_followed_trackers(detected_frames) -> None:
+    """Trackers are placed where the frame's updates stay even, and a re-start may move one."""
+    model = PooledCorrelationModel(workers=2)
+    model.prepare(detected_frames[0][0])
+    boxes = [np.array([100 + 60 * i, 100, 140 + 60 * i, 200], np.float32) for i in range(4)]
+    motions = [model.start(None, box) for box in boxes]
+    pool = model.pool
+    assert sorted(len(live) for live in pool._live) == [2, 2]
+    first, second = (m.key for m in motions[:2])
+    assert pool._worker_of[first] != pool._worker_of[second]
+    for motion in motions:  # rest the trackers on one worker: the next start goes there
+        if pool._worker_of[motion.key] == pool._worker_of[first]:
+            motion.follow(False)
+    resting_worker = pool._worker_of[first]
+    busy = next(m for m in motions if pool._worker_of[m.key] != resting_worker)
+    busy.correct(None, boxes[0])
+    assert pool._worker_of[busy.key] == resting_worker
+    model.prepare(detected_frames[1][0])
+    box, _ = busy.predict(None)  # the moved tracker answers from its new worker
+    assert np.abs(box - boxes[0]).max() < 20
+
+
 def worker_pids(model: PooledCorrelationModel) -> list[int]:
     return [process.pid for process in model.pool._processes]
 

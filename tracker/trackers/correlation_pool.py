@@ -183,6 +183,7 @@ class CorrelationPool:
             self._receivers.append(receiver)
         self._drops: list[list[Op]] = [[] for _ in range(workers)]
         self._live: list[set[int]] = [set() for _ in range(workers)]
+        self._worker_of: dict[int, int] = {}  # where each live key's tracker is
         self._resting: set[int] = set()  # live keys not updated on the frames to come
         self._keys = itertools.count()
         self._frame = -1  # the number of the frame last sent
@@ -196,18 +197,32 @@ class CorrelationPool:
         return next(self._keys)
 
     def start(self, key: int, box: np.ndarray) -> None:
-        """Start (or re-anchor) ``key``'s tracker on ``box`` in the frame last sent, now."""
+        """Start (or re-anchor) ``key``'s tracker on ``box`` in the frame last sent, now.
+
+        A start makes the tracker anew, so it may as well move: it goes to the worker with the
+        fewest followed trackers, which keeps the workers' shares of a frame's updates even
+        (with fixed places, one worker often had two more updates than the other on a frame
+        while the other waited)."""
         assert self._placed is not None, "a frame is sent before any tracker starts"
-        worker = key % self.workers
+        was = self._worker_of.get(key)
+        followed = [len(live - self._resting - {key}) for live in self._live]
+        worker = min(range(self.workers), key=lambda w: (followed[w], len(self._live[w])))
+        if was is not None and was != worker:
+            self._forget(key, was)
         x1, y1, x2, y2 = (float(v) for v in box)
         self._message(worker, ("start", key, (x1, y1, x2, y2)), self._placed, [], None)
         self._live[worker].add(key)
+        self._worker_of[key] = worker
 
     def drop(self, key: int) -> None:
         """Forget ``key``'s tracker (sent with the next message: this runs in garbage collection)."""
-        worker = key % self.workers
-        self._live[worker].discard(key)
+        worker = self._worker_of.pop(key, None)
         self._resting.discard(key)
+        if worker is not None:
+            self._forget(key, worker)
+
+    def _forget(self, key: int, worker: int) -> None:
+        self._live[worker].discard(key)
         self._drops[worker].append(("drop", key, None))
 
     def follow(self, key: int, on: bool) -> None:
