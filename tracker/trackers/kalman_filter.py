@@ -64,7 +64,7 @@ class BoxKalmanFilter:
         return np.block([[pp, pv], [pv, vv]])
 
     def state(self) -> tuple[np.ndarray, np.ndarray]:
-        """A copy of the mean and covariance, for ``restore``."""
+        """A copy of the mean and the covariance's 2x2 blocks, for ``restore``."""
         return self.mean.copy(), self._blocks.copy()
 
     def restore(self, state: tuple[np.ndarray, np.ndarray]) -> None:
